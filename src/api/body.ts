@@ -1,0 +1,17 @@
+import type { Context } from "hono";
+import { DormantError, MAX_BODY_BYTES, parseJson } from "../protocol";
+
+/** Reads a JSON body, refusing oversized ones before and after reading (Content-Length can lie). */
+export async function readJson(c: Context, max = MAX_BODY_BYTES): Promise<{ value: unknown; text: string }> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > max) throw new DormantError("payload_too_large", `body exceeds ${max} bytes`);
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength > max) throw new DormantError("payload_too_large", `body exceeds ${max} bytes`);
+  const text = new TextDecoder().decode(bytes);
+  return { value: text.trim() === "" ? undefined : parseJson(text), text };
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

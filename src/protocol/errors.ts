@@ -1,0 +1,46 @@
+/** Stable, machine-readable error codes shared by the worker, the web client and tests. */
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  invalid_request: 400,
+  unknown_event_type: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  approval_already_decided: 409,
+  operation_not_pending: 409,
+  lease_mismatch: 409,
+  payload_too_large: 413,
+  malformed_model_output: 422,
+  idempotency_key_reused: 422,
+  session_not_initialized: 404,
+  internal: 500,
+  misconfigured: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** The one error type that crosses module and wire boundaries: status + code + message. */
+export class DormantError extends Error {
+  override readonly name = "DormantError";
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_STATUS, value);
+}

@@ -1,0 +1,27 @@
+import { DormantError } from "./errors";
+import { requireRecord, requireString } from "./validate";
+
+/** Largest request body any endpoint accepts; bigger bodies are refused before parsing. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest user message, in characters. */
+export const MAX_MESSAGE_CHARS = 16_000;
+
+/** Events a client may append to a session (over HTTP or the WebSocket). */
+export type ClientEvent = { type: "user.message"; text: string };
+
+export const CLIENT_EVENT_TYPES: readonly ClientEvent["type"][] = ["user.message"];
+
+export function parseClientEvent(value: unknown): ClientEvent {
+  const obj = requireRecord(value, "event");
+  const type = obj.type;
+  if (typeof type !== "string") throw new DormantError("invalid_request", '"type" must be a string');
+  switch (type) {
+    case "user.message":
+      return { type, text: requireString(obj, "text", { max: MAX_MESSAGE_CHARS }) };
+    default:
+      throw new DormantError(
+        "unknown_event_type",
+        `unknown event type "${type.slice(0, 64)}"; expected one of: ${CLIENT_EVENT_TYPES.join(", ")}`,
+      );
+  }
+}

@@ -1,0 +1,92 @@
+import type { ChatMessage } from "./chat-format";
+import { DormantError, type ErrorCode } from "./errors";
+import { parseClientEvent } from "./events";
+import type { JournalEntry } from "./journal";
+import type { ToolSpec } from "./operations";
+import { isRecord, optionalInt, parseJson, requireRecord, requireString } from "./validate";
+
+/** Largest WebSocket frame accepted from a client. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Sent by clients as a keep-alive; answered by the runtime without waking the session. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+export type ClientRole = "device" | "observer";
+
+/** Frames a client sends. `ref` is echoed on the ack or error so a client can match replies. */
+export type ClientFrame = { ref?: string } & (
+  | { type: "hello"; role: ClientRole; afterSeq: number; model: string | null }
+  | { type: "user.message"; text: string }
+  | { type: "step.delta"; opKey: string; leaseId: string; text: string }
+  | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string | null }
+  | { type: "step.fail"; opKey: string; leaseId: string; code: string; message: string; retryable: boolean }
+  | { type: "approval.decide"; opKey: string; decision: "approve" | "reject" }
+);
+
+export interface LeaseOffer {
+  type: "lease.offer";
+  opKey: string;
+  leaseId: string;
+  deadline: number;
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+}
+
+/** Frames the runtime sends. */
+export type ServerFrame =
+  | { type: "welcome"; sessionId: string; lastSeq: number; protocol: number }
+  | { type: "journal"; entries: JournalEntry[] }
+  | LeaseOffer
+  | { type: "step.delta"; opKey: string; text: string }
+  | { type: "ack"; ref: string | null; seq: number | null }
+  | { type: "error"; ref: string | null; code: ErrorCode; message: string };
+
+const KEY = { max: 200 };
+const MODEL_PIN = { max: 200 };
+
+function optionalModel(obj: Record<string, unknown>): string | null {
+  return obj.model === undefined || obj.model === null ? null : requireString(obj, "model", MODEL_PIN);
+}
+
+export function parseClientFrame(text: string): ClientFrame {
+  if (text.length > MAX_FRAME_BYTES) throw new DormantError("payload_too_large", `frame exceeds ${MAX_FRAME_BYTES} bytes`);
+  const obj = requireRecord(parseJson(text), "frame");
+  const ref = obj.ref === undefined ? undefined : requireString(obj, "ref", { max: 64 });
+  const base = ref === undefined ? {} : { ref };
+  switch (obj.type) {
+    case "hello": {
+      const role = obj.role ?? "observer";
+      if (role !== "device" && role !== "observer") throw new DormantError("invalid_request", '"role" must be device or observer');
+      const afterSeq = optionalInt(obj, "afterSeq", { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 0;
+      return { ...base, type: "hello", role, afterSeq, model: optionalModel(obj) };
+    }
+    case "step.delta":
+      return { ...base, type: "step.delta", ...lease(obj), text: requireString(obj, "text", { max: MAX_FRAME_BYTES, min: 0 }) };
+    case "step.complete":
+      return { ...base, type: "step.complete", ...lease(obj), output: requireString(obj, "output", { max: MAX_FRAME_BYTES, min: 0 }), model: optionalModel(obj) };
+    case "step.fail":
+      return {
+        ...base,
+        type: "step.fail",
+        ...lease(obj),
+        code: requireString(obj, "code", { max: 64 }),
+        message: requireString(obj, "message", { max: 2000, min: 0 }),
+        retryable: obj.retryable === true,
+      };
+    case "approval.decide": {
+      if (obj.decision !== "approve" && obj.decision !== "reject") throw new DormantError("invalid_request", '"decision" must be approve or reject');
+      return { ...base, type: "approval.decide", opKey: requireString(obj, "opKey", KEY), decision: obj.decision };
+    }
+    default:
+      // Client events share the frame channel: `user.message` and future event types.
+      return { ...base, ...parseClientEvent(obj) };
+  }
+}
+
+function lease(obj: Record<string, unknown>): { opKey: string; leaseId: string } {
+  return { opKey: requireString(obj, "opKey", KEY), leaseId: requireString(obj, "leaseId", KEY) };
+}
+
+export function isServerFrame(value: unknown): value is ServerFrame {
+  return isRecord(value) && typeof value.type === "string";
+}

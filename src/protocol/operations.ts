@@ -1,0 +1,35 @@
+/** An operation's typed outcome; see decisions/0002 for the transitions. */
+export const OPERATION_STATUSES = ["not_started", "in_flight", "committed", "effect_uncertain", "failed"] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+export type OperationKind = "inference" | "tool";
+
+/** What running a tool does to the world: decides whether a retry after a crash is safe. */
+export type ToolEffect = "none" | "idempotent" | "external";
+
+export type ApprovalState = "pending" | "granted" | "rejected" | "expired";
+
+export interface OperationView {
+  opKey: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  attempt: number;
+  tool: string | null;
+  effect: ToolEffect | null;
+  approval: ApprovalState | null;
+  /** Set while the operation waits for a person (approval or an uncertain effect). */
+  waitingFor: "approval" | "resolution" | "device" | null;
+  updatedAt: number;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  effect: ToolEffect;
+  requiresApproval: boolean;
+  /** Argument name → JSON type. */
+  args: Record<string, "string" | "number">;
+}
+
+/** How a person settles an `effect_uncertain` operation that has no status query. */
+export type UncertainResolution = "committed" | "retry" | "abandon";

@@ -1,0 +1,79 @@
+import type { ChatMessage } from "./chat-format";
+import { DormantError } from "./errors";
+import type { OperationView, UncertainResolution } from "./operations";
+import { optionalInt, requireRecord } from "./validate";
+
+export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const SESSION_ID_PATTERN = /^[0-9a-f]{64}$/;
+
+export interface SessionOptions {
+  tenant: string;
+  /** How long an approval may wait before its alarm expires it. */
+  approvalTimeoutSeconds: number;
+  /** How long a device holds an inference lease before the step is offered again. */
+  leaseTimeoutSeconds: number;
+}
+
+export const SESSION_DEFAULTS = { approvalTimeoutSeconds: 24 * 3600, leaseTimeoutSeconds: 120 } as const;
+
+export function parseSessionOptions(value: unknown): SessionOptions {
+  const obj = requireRecord(value ?? {}, "body");
+  const tenant = obj.tenant ?? "default";
+  if (typeof tenant !== "string" || !TENANT_PATTERN.test(tenant)) {
+    throw new DormantError("invalid_request", '"tenant" must match [a-z0-9][a-z0-9-]{0,62}');
+  }
+  return {
+    tenant,
+    approvalTimeoutSeconds:
+      optionalInt(obj, "approvalTimeoutSeconds", { min: 1, max: 30 * 24 * 3600 }) ??
+      SESSION_DEFAULTS.approvalTimeoutSeconds,
+    leaseTimeoutSeconds:
+      optionalInt(obj, "leaseTimeoutSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.leaseTimeoutSeconds,
+  };
+}
+
+export interface SessionCreated {
+  id: string;
+  token: string;
+  tenant: string;
+}
+
+export interface SessionView {
+  id: string;
+  tenant: string;
+  createdAt: number;
+  lastSeq: number;
+  /** `idle` when no work is open; otherwise what the session is waiting on. */
+  status: "idle" | "working" | "waiting";
+  messages: ChatMessage[];
+  operations: OperationView[];
+}
+
+export interface AppendResult {
+  seq: number;
+  /** True when this response replays an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+/** One cold start of the Durable Object, measured where it happens. */
+export interface WakeRecord {
+  at: number;
+  trigger: "http" | "rpc" | "websocket" | "alarm";
+  constructorMs: number;
+  hydrateMs: number;
+  rowsRead: number;
+  firstEventMs: number;
+}
+
+export interface SessionStats {
+  wakes: number;
+  lastWake: WakeRecord | null;
+  recentWakes: WakeRecord[];
+  journal: { entries: number; lastSeq: number };
+}
+
+export function parseResolution(value: unknown): UncertainResolution {
+  const outcome = requireRecord(value, "body").outcome;
+  if (outcome === "committed" || outcome === "retry" || outcome === "abandon") return outcome;
+  throw new DormantError("invalid_request", '"outcome" must be one of: committed, retry, abandon');
+}

@@ -1,0 +1,38 @@
+import { DormantError } from "../protocol";
+import type { AgentLoop } from "./agent-loop";
+
+/**
+ * Approval decisions. A parked approval is only rows (operation + timer), so the session holds no
+ * compute while it waits; the alarm expires it even if the object was evicted meanwhile.
+ */
+export class Approvals {
+  constructor(private readonly loop: AgentLoop) {}
+
+  decide(opKey: string, decision: "approve" | "reject", by: string): void {
+    const { store } = this.loop;
+    const op = store.ops.get(opKey);
+    if (!op || op.approval === null) throw new DormantError("not_found", `no approval for operation ${opKey}`);
+    const wanted = decision === "approve" ? "granted" : "rejected";
+    if (op.approval === wanted) return; // A repeated decision is a no-op, not a second effect.
+    if (op.approval !== "pending") {
+      throw new DormantError("approval_already_decided", `approval for ${opKey} is already ${op.approval}`);
+    }
+    store.tx(() => {
+      store.timers.clear("approval", opKey);
+      store.ops.update(opKey, { approval: wanted });
+      store.append(decision === "approve" ? "approval.granted" : "approval.rejected", { by }, opKey);
+      if (decision === "reject") this.loop.tools.finishFailed(opKey, "rejected_by_user", "the user rejected this action");
+    });
+  }
+
+  expire(opKey: string): void {
+    const { store } = this.loop;
+    const op = store.ops.get(opKey);
+    if (!op || op.approval !== "pending") return;
+    store.tx(() => {
+      store.ops.update(opKey, { approval: "expired" });
+      store.append("approval.expired", { after: store.meta.approvalTimeoutSeconds }, opKey);
+      this.loop.tools.finishFailed(opKey, "approval_expired", "nobody approved this action in time");
+    });
+  }
+}

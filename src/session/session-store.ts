@@ -1,0 +1,89 @@
+import {
+  PROTOCOL_VERSION,
+  RUNTIME_VERSION,
+  type ChatMessage,
+  type Json,
+  type JournalEntry,
+  type JournalEventType,
+  type SessionOptions,
+  type VersionStamp,
+} from "../protocol";
+import { Conversation } from "./conversation";
+import { IdempotencyStore } from "./idempotency";
+import { Journal } from "./journal";
+import { Operations } from "./operations";
+import { Timers } from "./timers";
+
+export interface SessionMeta extends SessionOptions {
+  id: string;
+  createdAt: number;
+  policyVersion: number;
+  modelPin: string;
+}
+
+/**
+ * Everything a session persists, behind one transaction helper. Journal rows appended inside
+ * `tx` are published to connected clients only after the transaction commits.
+ */
+export class SessionStore {
+  readonly journal: Journal;
+  readonly ops: Operations;
+  readonly conversation: Conversation;
+  readonly timers: Timers;
+  readonly idempotency: IdempotencyStore;
+  private pending: JournalEntry[] = [];
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    readonly meta: SessionMeta,
+    private readonly publish: (entries: JournalEntry[]) => void,
+  ) {
+    const sql = storage.sql;
+    this.journal = new Journal(sql, () => this.stamp());
+    this.ops = new Operations(sql);
+    this.conversation = new Conversation(sql);
+    this.timers = new Timers(sql, storage);
+    this.idempotency = new IdempotencyStore(sql);
+  }
+
+  get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  stamp(): VersionStamp {
+    return {
+      runtime: RUNTIME_VERSION,
+      protocol: PROTOCOL_VERSION,
+      policy: `policy@${this.meta.policyVersion}`,
+      model: this.meta.modelPin,
+    };
+  }
+
+  /** Runs `fn` atomically: all of its rows land, or none (and nothing is published). */
+  tx<T>(fn: () => T): T {
+    try {
+      const result = this.storage.transactionSync(fn);
+      const entries = this.pending;
+      this.pending = [];
+      if (entries.length > 0) this.publish(entries);
+      return result;
+    } catch (error) {
+      this.pending = [];
+      this.journal.invalidate();
+      throw error;
+    }
+  }
+
+  append(type: JournalEventType, payload: Json, opKey: string | null = null): JournalEntry {
+    const entry = this.journal.append(type, payload, opKey);
+    this.pending.push(entry);
+    return entry;
+  }
+
+  /** Appends a journal row and the conversation message it carries, in one step. */
+  say(type: JournalEventType, payload: Json, opKey: string | null, message: ChatMessage): JournalEntry {
+    const entry = this.append(type, payload, opKey);
+    this.conversation.add(message, entry.seq);
+    return entry;
+  }
+}

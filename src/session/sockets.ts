@@ -1,0 +1,80 @@
+import type { ClientRole, JournalEntry, LeaseOffer, ServerFrame } from "../protocol";
+import type { DeviceTransport } from "./agent-loop";
+
+/** Kept in the socket's attachment (survives hibernation; well under the 16 KB limit). */
+export interface SocketAttachment {
+  clientId: string;
+  role: ClientRole;
+  /** Journal rows are pushed only after the client said hello (and got its catch-up). */
+  subscribed: boolean;
+  connectedAt: number;
+}
+
+/**
+ * The session's hibernatable WebSockets. All state lives in attachments, so after a wake the
+ * sockets are found again through `ctx.getWebSockets()` with nothing held in memory.
+ */
+export class SessionSockets implements DeviceTransport {
+  /** Sockets whose close is being handled right now (they still appear in getWebSockets). */
+  private readonly closing = new Set<WebSocket>();
+
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  accept(socket: WebSocket): SocketAttachment {
+    this.ctx.acceptWebSocket(socket);
+    const attachment: SocketAttachment = { clientId: crypto.randomUUID(), role: "observer", subscribed: false, connectedAt: Date.now() };
+    socket.serializeAttachment(attachment);
+    return attachment;
+  }
+
+  attachment(socket: WebSocket): SocketAttachment {
+    return socket.deserializeAttachment() as SocketAttachment;
+  }
+
+  update(socket: WebSocket, patch: Partial<SocketAttachment>): SocketAttachment {
+    const next = { ...this.attachment(socket), ...patch };
+    socket.serializeAttachment(next);
+    return next;
+  }
+
+  markClosing(socket: WebSocket): void {
+    this.closing.add(socket);
+  }
+
+  private live(): { socket: WebSocket; attachment: SocketAttachment }[] {
+    return this.ctx
+      .getWebSockets()
+      .filter((socket) => !this.closing.has(socket) && socket.readyState === WebSocket.OPEN)
+      .map((socket) => ({ socket, attachment: this.attachment(socket) }));
+  }
+
+  send(socket: WebSocket, frame: ServerFrame): void {
+    try {
+      socket.send(JSON.stringify(frame));
+    } catch {
+      // The peer is gone; its close event will clean up.
+    }
+  }
+
+  publish(entries: JournalEntry[]): void {
+    const frame: ServerFrame = { type: "journal", entries };
+    for (const { socket, attachment } of this.live()) if (attachment.subscribed) this.send(socket, frame);
+  }
+
+  relay(frame: ServerFrame, except: WebSocket): void {
+    for (const { socket, attachment } of this.live()) if (attachment.subscribed && socket !== except) this.send(socket, frame);
+  }
+
+  pickDevice(): string | null {
+    return this.live().find(({ attachment }) => attachment.role === "device" && attachment.subscribed)?.attachment.clientId ?? null;
+  }
+
+  isConnected(clientId: string): boolean {
+    return this.live().some(({ attachment }) => attachment.clientId === clientId);
+  }
+
+  offer(clientId: string, frame: LeaseOffer): void {
+    const target = this.live().find(({ attachment }) => attachment.clientId === clientId);
+    if (target) this.send(target.socket, frame);
+  }
+}

@@ -1,0 +1,175 @@
+import { DormantError, type Json, type UncertainResolution } from "../protocol";
+import type { Tool, ToolContext } from "../tools/tool";
+import { ToolError } from "../tools/tool";
+import { MAX_ATTEMPTS, type AgentLoop } from "./agent-loop";
+import type { Failpoints } from "./failpoints";
+import type { OperationRecord } from "./operations";
+
+/** How long to wait before asking a provider again when its status query itself failed. */
+export const STATUS_RETRY_MS = 30_000;
+/** If a tool is still in flight this long, the alarm wakes the session to check for a lost run. */
+export const TOOL_WATCHDOG_MS = 60_000;
+
+/**
+ * Runs tool operations and owns their failure semantics. The operation is marked `in_flight` in
+ * storage before the effect starts, so a crash leaves evidence: on the next wake an orphaned
+ * `in_flight` tool is retried if its effect is none/idempotent, and becomes `effect_uncertain`
+ * (never blindly re-run) if it is external.
+ */
+export class ToolRunner {
+  /** Uncertain operations whose status was already asked in this instance (until a timer clears it). */
+  private readonly statusAsked = new Set<string>();
+
+  constructor(
+    private readonly loop: AgentLoop,
+    private readonly env: Env,
+    private readonly failpoints: Failpoints,
+  ) {}
+
+  /** Moves one tool operation forward if it can move without outside input. True if it did. */
+  async advance(op: OperationRecord): Promise<boolean> {
+    const tool = op.tool ? this.loop.registry.get(op.tool) : undefined;
+    if (!tool) {
+      if (op.status !== "not_started" && op.status !== "in_flight") return false;
+      this.loop.store.tx(() => this.finishFailed(op.opKey, "tool_unavailable", `no tool named "${op.tool}"`));
+      return true;
+    }
+    switch (op.status) {
+      case "not_started":
+        if (op.approval !== null && op.approval !== "granted") return false;
+        await this.run(op, tool);
+        return true;
+      case "in_flight":
+        // settle() never overlaps itself, so an in_flight tool seen here was orphaned by a crash.
+        this.recover(op, tool);
+        return true;
+      case "effect_uncertain":
+        if (!tool.status || this.statusAsked.has(op.opKey)) return false;
+        await this.askStatus(op, tool);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private context(op: OperationRecord): ToolContext {
+    const { store } = this.loop;
+    return { idempotencyKey: `${store.meta.id}/${op.opKey}`, tenant: store.meta.tenant, env: this.env, sql: store.sql };
+  }
+
+  private async run(op: OperationRecord, tool: Tool): Promise<void> {
+    const { store } = this.loop;
+    store.tx(() => {
+      store.ops.update(op.opKey, { status: "in_flight" });
+      store.timers.set("watchdog", op.opKey, Date.now() + TOOL_WATCHDOG_MS);
+      store.append("step.started", { tool: tool.spec.name, attempt: op.attempt }, op.opKey);
+    });
+    this.failpoints.hit("tool.before_effect");
+    let result: Json;
+    try {
+      result = await tool.execute(op.args ?? {}, this.context(op));
+    } catch (error) {
+      this.afterError(op, tool, error);
+      return;
+    }
+    this.failpoints.hit("tool.after_effect");
+    store.tx(() => this.commit(op, result, "executed"));
+  }
+
+  private afterError(op: OperationRecord, tool: Tool, error: unknown): void {
+    const { store } = this.loop;
+    const message = error instanceof Error ? error.message : String(error);
+    store.tx(() => {
+      if (error instanceof ToolError && !error.retryable) {
+        this.finishFailed(op.opKey, error.code, message);
+      } else if (error instanceof ToolError || tool.spec.effect !== "external") {
+        this.retry(op, "tool_error", message);
+      } else {
+        // The provider may or may not have acted: only a status query or a person can tell.
+        this.markUncertain(op, tool, message);
+      }
+    });
+  }
+
+  private recover(op: OperationRecord, tool: Tool): void {
+    this.loop.store.tx(() => {
+      if (tool.spec.effect === "external") this.markUncertain(op, tool, "interrupted while in flight");
+      else this.retry(op, "interrupted", "the session restarted while the tool ran");
+    });
+  }
+
+  private markUncertain(op: OperationRecord, tool: Tool, reason: string): void {
+    const { store } = this.loop;
+    store.timers.clear("watchdog", op.opKey);
+    store.ops.update(op.opKey, { status: "effect_uncertain" });
+    store.append("step.effect_uncertain", { tool: tool.spec.name, reason, resolvable: tool.status !== undefined }, op.opKey);
+  }
+
+  private async askStatus(op: OperationRecord, tool: Tool): Promise<void> {
+    const { store } = this.loop;
+    this.statusAsked.add(op.opKey);
+    let status;
+    try {
+      status = await tool.status!(op.args ?? {}, this.context(op));
+    } catch {
+      store.tx(() => store.timers.set("status", op.opKey, Date.now() + STATUS_RETRY_MS));
+      return;
+    }
+    store.tx(() => {
+      if (status.state === "committed") this.commit(op, status.result, "status_query");
+      else this.retry(op, "status_query_not_found", "the provider has no record of the effect");
+    });
+  }
+
+  /** A `status` timer fired: the next settle() may ask the provider again. */
+  statusTimerFired(opKey: string): void {
+    this.statusAsked.delete(opKey);
+  }
+
+  resolve(opKey: string, outcome: UncertainResolution): void {
+    const { store } = this.loop;
+    const op = store.ops.get(opKey);
+    if (!op || op.kind !== "tool") throw new DormantError("not_found", `no tool operation ${opKey}`);
+    if (op.status !== "effect_uncertain") {
+      throw new DormantError("operation_not_pending", `operation ${opKey} is ${op.status}, not effect_uncertain`);
+    }
+    store.tx(() => {
+      if (outcome === "committed") this.commit(op, { resolvedBy: "user" }, "user");
+      else if (outcome === "retry") this.retry(op, "user_retry", "a person asked to run it again");
+      else this.finishFailed(opKey, "abandoned", "a person abandoned the operation");
+    });
+  }
+
+  private retry(op: OperationRecord, reason: string, message: string): void {
+    const { store } = this.loop;
+    if (op.attempt >= MAX_ATTEMPTS) {
+      this.finishFailed(op.opKey, "tool_failed", `${message} (after ${op.attempt} attempts)`);
+      return;
+    }
+    store.timers.clear("watchdog", op.opKey);
+    store.ops.update(op.opKey, { status: "not_started", attempt: op.attempt + 1 });
+    store.append("step.retry", { reason, message, attempt: op.attempt + 1 }, op.opKey);
+  }
+
+  /** Inside a transaction: the tool's result becomes a message and the model takes the next step. */
+  private commit(op: OperationRecord, result: Json, via: "executed" | "status_query" | "user"): void {
+    const { store } = this.loop;
+    store.timers.clear("status", op.opKey);
+    store.timers.clear("watchdog", op.opKey);
+    store.ops.update(op.opKey, { status: "committed" });
+    const entry = store.say("step.completed", { result, via }, op.opKey, { role: "tool", name: op.tool ?? "", content: result });
+    this.loop.scheduleInference(entry.seq, op.turnSteps + 1);
+  }
+
+  /** Inside a transaction: the tool failed for good; the model is told why and answers. */
+  finishFailed(opKey: string, code: string, message: string): void {
+    const { store } = this.loop;
+    const op = store.ops.get(opKey);
+    if (!op) return;
+    store.timers.clear("watchdog", opKey);
+    store.ops.update(opKey, { status: "failed" });
+    const error = { error: { code, message } };
+    const entry = store.say("step.failed", error, opKey, { role: "tool", name: op.tool ?? "", content: error });
+    this.loop.scheduleInference(entry.seq, op.turnSteps + 1);
+  }
+}

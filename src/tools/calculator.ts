@@ -1,0 +1,63 @@
+import { ToolError, stringArg, type Tool } from "./tool";
+
+/** Arithmetic without eval: + - * / % ^, parentheses, unary minus, decimals. */
+export const calculator: Tool = {
+  spec: {
+    name: "calculator",
+    description: "Evaluate an arithmetic expression",
+    effect: "none",
+    requiresApproval: false,
+    args: { expression: "string" },
+  },
+  parseArgs: (args) => ({ expression: stringArg(args, "expression", 200) }),
+  execute: async (args) => ({ value: evaluate(String(args.expression)) }),
+};
+
+export function evaluate(expression: string): number {
+  const tokens = expression.match(/\d+(?:\.\d+)?|[-+*/%^()]|\S/g) ?? [];
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const fail = (why: string): never => {
+    throw new ToolError("invalid_tool_args", `cannot evaluate "${expression}": ${why}`);
+  };
+  const primary = (): number => {
+    const token = tokens[pos++];
+    if (token === undefined) return fail("unexpected end");
+    if (token === "-") return -primary();
+    if (token === "(") {
+      const value = sum();
+      if (tokens[pos++] !== ")") fail("missing )");
+      return value;
+    }
+    const value = Number(token);
+    return Number.isFinite(value) ? value : fail(`unexpected "${token}"`);
+  };
+  const power = (): number => {
+    const base = primary();
+    if (peek() !== "^") return base;
+    pos++;
+    return base ** power();
+  };
+  const product = (): number => {
+    let value = power();
+    for (let op = peek(); op === "*" || op === "/" || op === "%"; op = peek()) {
+      pos++;
+      const rhs = power();
+      if (op !== "*" && rhs === 0) fail("division by zero");
+      value = op === "*" ? value * rhs : op === "/" ? value / rhs : value % rhs;
+    }
+    return value;
+  };
+  const sum = (): number => {
+    let value = product();
+    for (let op = peek(); op === "+" || op === "-"; op = peek()) {
+      pos++;
+      value = op === "+" ? value + product() : value - product();
+    }
+    return value;
+  };
+  const result = sum();
+  if (pos !== tokens.length) fail(`unexpected "${tokens[pos]}"`);
+  // Round away binary noise (0.1 + 0.2) so answers read as a person expects.
+  return Number(result.toPrecision(12));
+}

@@ -1,0 +1,24 @@
+import { stringArg, type Tool } from "./tool";
+
+/** Saves a note in the session. Keyed by operation, so a retry overwrites rather than duplicates. */
+export const notes: Tool = {
+  spec: {
+    name: "save_note",
+    description: "Save a note",
+    effect: "idempotent",
+    requiresApproval: false,
+    args: { title: "string", body: "string" },
+  },
+  parseArgs: (args) => ({ title: stringArg(args, "title", 200), body: stringArg(args, "body", 4000) }),
+  execute: async (args, ctx) => {
+    ctx.sql.exec(
+      "INSERT OR REPLACE INTO notes (op_key, title, body, at) VALUES (?, ?, ?, ?)",
+      ctx.idempotencyKey,
+      String(args.title),
+      String(args.body),
+      Date.now(),
+    );
+    const saved = ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notes").one().n;
+    return { saved: true, notes: saved };
+  },
+};

@@ -1,0 +1,25 @@
+import type { ToolSpec } from "../protocol";
+import { calculator } from "./calculator";
+import { clock } from "./clock";
+import { notes } from "./notes";
+import { sendEmail } from "./send-email";
+import type { Tool } from "./tool";
+
+/** Tools a session may call, by name. */
+export class ToolRegistry {
+  private readonly tools: Map<string, Tool>;
+
+  constructor(tools: readonly Tool[]) {
+    this.tools = new Map(tools.map((tool) => [tool.spec.name, tool]));
+  }
+
+  get(name: string): Tool | undefined {
+    return this.tools.get(name);
+  }
+
+  specs(): ToolSpec[] {
+    return [...this.tools.values()].map((tool) => tool.spec);
+  }
+}
+
+export const defaultTools = new ToolRegistry([calculator, clock, notes, sendEmail]);

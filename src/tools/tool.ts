@@ -1,0 +1,46 @@
+import type { Json, JsonObject, ToolSpec } from "../protocol";
+
+export type ToolErrorCode = "tool_unavailable" | "invalid_tool_args" | "tool_failed";
+
+/**
+ * A tool's typed failure. `retryable` says the effect certainly did not happen and a retry is safe;
+ * any other exception from an `external` tool leaves its effect uncertain.
+ */
+export class ToolError extends Error {
+  override readonly name = "ToolError";
+  constructor(
+    readonly code: ToolErrorCode,
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface ToolContext {
+  /** Stable per operation: the same value on every retry, for providers that dedupe by key. */
+  idempotencyKey: string;
+  tenant: string;
+  env: Env;
+  sql: SqlStorage;
+}
+
+/** What a status query learned about an operation whose effect is uncertain. */
+export type EffectStatus = { state: "committed"; result: Json } | { state: "not_found" };
+
+export interface Tool {
+  spec: ToolSpec;
+  /** Checks and normalises arguments; throws ToolError("invalid_tool_args"). */
+  parseArgs(args: JsonObject): JsonObject;
+  execute(args: JsonObject, ctx: ToolContext): Promise<Json>;
+  /** For `external` tools: asks the world whether the effect already happened. */
+  status?(args: JsonObject, ctx: ToolContext): Promise<EffectStatus>;
+}
+
+export function stringArg(args: JsonObject, key: string, max = 2000): string {
+  const value = args[key];
+  if (typeof value !== "string" || value.length === 0 || value.length > max) {
+    throw new ToolError("invalid_tool_args", `argument "${key}" must be a non-empty string of at most ${max} characters`);
+  }
+  return value;
+}
