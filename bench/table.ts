@@ -1,0 +1,20 @@
+/** Prints benchmark rows as an aligned table: value at the baseline, value measured, and their ratio. */
+export interface BenchRow {
+  name: string;
+  unit: string;
+  baseline: number;
+  measured: number;
+  target: string;
+}
+
+export function printTable(title: string, baselineLabel: string, measuredLabel: string, rows: BenchRow[]): void {
+  const header = ["benchmark", "unit", baselineLabel, measuredLabel, "ratio", "target"];
+  const body = rows.map((r) => [r.name, r.unit, r.baseline.toFixed(3), r.measured.toFixed(3), (r.measured / r.baseline).toFixed(3), r.target]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log([`\n${title}`, line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n"));
+}
+
+export function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
