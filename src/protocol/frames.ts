@@ -3,7 +3,7 @@ import { DormantError, type ErrorCode } from "./errors";
 import { parseClientEvent } from "./events";
 import type { JournalEntry } from "./journal";
 import type { ToolSpec } from "./operations";
-import { isRecord, optionalInt, parseJson, requireRecord, requireString } from "./validate";
+import { optionalInt, parseJson, requireRecord, requireString } from "./validate";
 
 /** Largest WebSocket frame accepted from a client. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -85,8 +85,4 @@ export function parseClientFrame(text: string): ClientFrame {
 
 function lease(obj: Record<string, unknown>): { opKey: string; leaseId: string } {
   return { opKey: requireString(obj, "opKey", KEY), leaseId: requireString(obj, "leaseId", KEY) };
-}
-
-export function isServerFrame(value: unknown): value is ServerFrame {
-  return isRecord(value) && typeof value.type === "string";
 }

@@ -2,8 +2,6 @@
  * SQLite schema of one AgentSession. The journal is the source of truth; the other tables are
  * small indexed projections updated in the same transaction, so waking never replays the journal.
  */
-export const SCHEMA_VERSION = 1;
-
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { MAX_TURN_STEPS } from "../../src/session/agent-loop";
+import { createSession, ScriptedClient, toolCall, waitFor } from "./helpers";
+
+describe("the agent loop's defined failure behaviour", () => {
+  it("an unavailable tool or bad arguments become a tool error the model sees, not a crash", async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "book a flight" });
+    device.complete(await device.nextOffer(), toolCall("book_flight", { to: "LIS" }));
+    const second = await device.nextOffer();
+    expect(second.messages.at(-1)).toEqual({ role: "tool", name: "book_flight", content: { error: { code: "tool_unavailable", message: 'no tool named "book_flight"' } } });
+    device.complete(second, toolCall("calculator", { expression: "2 +* 3" }));
+    const third = await device.nextOffer();
+    expect(third.messages.at(-1)).toMatchObject({ role: "tool", name: "calculator", content: { error: { code: "invalid_tool_args" } } });
+    device.complete(third, toolCall("calculator", { expression: "(2 + 3) * 4 ^ 2 - 0.5" }));
+    const fourth = await device.nextOffer();
+    expect(fourth.messages.at(-1)).toEqual({ role: "tool", name: "calculator", content: { value: 79.5 } });
+    device.complete(fourth, "It is 79.5.");
+    await waitFor(async () => (await s.types()).includes("assistant.message"), "answer");
+  });
+
+  it("malformed model output is retried, then the turn fails with a typed reason", async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "hi" });
+    for (let attempt = 1; attempt <= 3; attempt++) device.complete(await device.nextOffer(), "<|call|>{not json");
+    const journal = await waitFor(async () => {
+      const entries = await s.journal();
+      return entries.some((e) => e.type === "turn.failed") && entries;
+    }, "turn.failed");
+    expect(journal.filter((e) => e.type === "step.retry").map((e) => (e.payload as { reason: string }).reason)).toEqual(["malformed_model_output", "malformed_model_output"]);
+    expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "malformed_model_output" });
+    // The session is usable again: the next message starts a new turn.
+    await s.post("/events", { type: "user.message", text: "again" });
+    expect((await device.nextOffer()).messages.at(-1)).toEqual({ role: "user", content: "again" });
+  });
+
+  it(`a model that never stops calling tools is cut off after ${MAX_TURN_STEPS} steps`, async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "loop forever" });
+    for (let step = 0; step < MAX_TURN_STEPS; step++) device.complete(await device.nextOffer(), toolCall("calculator", { expression: `${step}+1` }));
+    const journal = await waitFor(async () => {
+      const entries = await s.journal();
+      return entries.some((e) => e.type === "turn.failed") && entries;
+    }, "turn.failed");
+    expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "too_many_steps" });
+    expect(journal.filter((e) => e.type === "step.leased")).toHaveLength(MAX_TURN_STEPS);
+  });
+
+  it("a message sent during a turn waits for it, then gets its own turn", async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "first" });
+    const first = await device.nextOffer();
+    await s.post("/events", { type: "user.message", text: "second" });
+    device.complete(first, "answer one");
+    const second = await device.nextOffer();
+    expect(second.messages).toEqual([
+      { role: "user", content: "first" },
+      { role: "assistant", content: "answer one" },
+      { role: "user", content: "second" },
+    ]);
+    const queued = (await s.journal()).find((e) => e.type === "user.message" && (e.payload as { text: string }).text === "second");
+    expect(queued?.payload).toMatchObject({ queued: true });
+  });
+
+  it("the device's model pin is journaled with the step and the answer", async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "hi" });
+    device.complete(await device.nextOffer(), "hello");
+    const answer = await waitFor(async () => (await s.journal()).find((e) => e.type === "assistant.message"), "answer");
+    expect(answer.payload).toEqual({ text: "hello", model: "test-model@sha256:00" });
+  });
+});
