@@ -91,9 +91,9 @@ export class AgentSession extends DurableObject<Env> {
     if (this.live) return this.live;
     const started = performance.now();
     const sql = this.ctx.storage.sql;
-    sql.exec(SCHEMA);
     const { meta, rowsRead } = readMeta(sql);
     if (!meta) throw new DormantError("session_not_initialized", "this session does not exist");
+    sql.exec(SCHEMA); // Idempotent; adds tables and indexes a newer runtime introduced.
     const store = new SessionStore(this.ctx.storage, meta, (entries) => this.sockets.publish(entries));
     const loop = new AgentLoop(store, defaultTools, this.sockets, (l) => new ToolRunner(l, this.env, this.failpoints));
     this.live = { loop, approvals: new Approvals(loop) };
@@ -132,13 +132,13 @@ export class AgentSession extends DurableObject<Env> {
   async init(options: SessionOptions): Promise<RpcResult<{ id: string; tenant: string }>> {
     const id = this.ctx.id.toString();
     const sql = this.ctx.storage.sql;
-    sql.exec(SCHEMA);
     const existing = readMeta(sql).meta;
     if (existing) {
       return existing.tenant === options.tenant
         ? { ok: true, value: { id, tenant: existing.tenant } }
         : rpcError(new DormantError("conflict", "session already exists"));
     }
+    sql.exec(SCHEMA);
     writeMeta(sql, { ...options, id, createdAt: Date.now(), policyVersion: 1, modelPin: "none" });
     return this.rpc(options.tenant, false, ({ loop }) => {
       loop.store.tx(() => loop.store.append("session.created", { tenant: options.tenant }));

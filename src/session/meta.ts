@@ -1,10 +1,15 @@
 import type { SessionMeta } from "./session-store";
 
-/** Reads the session's meta row; also reports rows read, for cold-start accounting. */
+/**
+ * Reads the session's meta row; also reports rows read, for cold-start accounting. An object that
+ * was never initialised has no tables, and reading must not create them.
+ */
 export function readMeta(sql: SqlStorage): { meta: SessionMeta | null; rowsRead: number } {
+  const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  if (exists.toArray().length === 0) return { meta: null, rowsRead: exists.rowsRead };
   const cursor = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'session'");
   const row = cursor.toArray()[0];
-  return { meta: row ? (JSON.parse(row.value) as SessionMeta) : null, rowsRead: cursor.rowsRead };
+  return { meta: row ? (JSON.parse(row.value) as SessionMeta) : null, rowsRead: exists.rowsRead + cursor.rowsRead };
 }
 
 export function writeMeta(sql: SqlStorage, meta: SessionMeta): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_TURN_STEPS } from "../../src/session/agent-loop";
-import { createSession, ScriptedClient, toolCall, waitFor } from "./helpers";
+import { createSession, ScriptedClient, toolCall, untilJournal, waitFor } from "./helpers";
 
 describe("the agent loop's defined failure behaviour", () => {
   it("an unavailable tool or bad arguments become a tool error the model sees, not a crash", async () => {
@@ -25,10 +25,7 @@ describe("the agent loop's defined failure behaviour", () => {
     const device = await ScriptedClient.connect(s);
     await s.post("/events", { type: "user.message", text: "hi" });
     for (let attempt = 1; attempt <= 3; attempt++) device.complete(await device.nextOffer(), "<|call|>{not json");
-    const journal = await waitFor(async () => {
-      const entries = await s.journal();
-      return entries.some((e) => e.type === "turn.failed") && entries;
-    }, "turn.failed");
+    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
     expect(journal.filter((e) => e.type === "step.retry").map((e) => (e.payload as { reason: string }).reason)).toEqual(["malformed_model_output", "malformed_model_output"]);
     expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "malformed_model_output" });
     // The session is usable again: the next message starts a new turn.
@@ -41,10 +38,7 @@ describe("the agent loop's defined failure behaviour", () => {
     const device = await ScriptedClient.connect(s);
     await s.post("/events", { type: "user.message", text: "loop forever" });
     for (let step = 0; step < MAX_TURN_STEPS; step++) device.complete(await device.nextOffer(), toolCall("calculator", { expression: `${step}+1` }));
-    const journal = await waitFor(async () => {
-      const entries = await s.journal();
-      return entries.some((e) => e.type === "turn.failed") && entries;
-    }, "turn.failed");
+    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
     expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "too_many_steps" });
     expect(journal.filter((e) => e.type === "step.leased")).toHaveLength(MAX_TURN_STEPS);
   });

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createSession, errorOf, evict, mailbox, waitFor } from "./helpers";
+import { createSession, errorOf, evict, mailbox, untilJournal, waitFor } from "./helpers";
 import { parkOnEmailApproval } from "./flows";
 
 describe("approvals", () => {
@@ -23,10 +23,7 @@ describe("approvals", () => {
     await evict(s);
     await waitFor(async () => Date.now() > expiresAt, "the approval deadline", 3000);
     await runDurableObjectAlarm(s.stub); // false if workerd already fired it on its own
-    const journal = await waitFor(async () => {
-      const entries = await s.journal();
-      return entries.some((e) => e.type === "approval.expired") && entries;
-    }, "approval.expired");
+    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "approval.expired"), "approval.expired");
     expect(journal.filter((e) => e.opKey === opKey).map((e) => e.type)).toEqual([
       "step.scheduled",
       "approval.requested",

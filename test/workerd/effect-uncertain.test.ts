@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentSession } from "../../src/session/agent-session";
 import type { FailpointName } from "../../src/session/failpoints";
-import { createSession, errorOf, evict, mailbox, waitFor, type TestSession } from "./helpers";
+import { createSession, errorOf, evict, mailbox, untilJournal, waitFor, type TestSession } from "./helpers";
 import { EMAIL_ARGS, parkOnEmailApproval } from "./flows";
 
 /** Approves a send_email and crashes the session at `failpoint`; returns the op key. */
@@ -30,10 +30,7 @@ describe("an external tool interrupted while in flight", () => {
     const opKey = await crashDuringSend(s, "tool.after_effect");
     // The watchdog alarm (set before the effect started) wakes the fresh instance.
     expect(await runDurableObjectAlarm(s.stub)).toBe(true);
-    const journal = await waitFor(async () => {
-      const entries = await s.journal();
-      return entries.some((e) => e.type === "step.completed" && e.opKey === opKey) && entries;
-    }, "commit via status query");
+    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "step.completed" && e.opKey === opKey), "commit via status query");
 
     const forOp = journal.filter((e) => e.opKey === opKey).map((e) => e.type);
     expect(forOp).toEqual(["step.scheduled", "approval.requested", "approval.granted", "step.started", "step.effect_uncertain", "step.completed"]);
@@ -53,10 +50,7 @@ describe("an external tool interrupted while in flight", () => {
     expect(await mailbox("crash-before").list()).toHaveLength(0);
 
     expect(await runDurableObjectAlarm(s.stub)).toBe(true);
-    const journal = await waitFor(async () => {
-      const entries = await s.journal();
-      return entries.some((e) => e.type === "step.completed" && e.opKey === opKey) && entries;
-    }, "retry after not_found");
+    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "step.completed" && e.opKey === opKey), "retry after not_found");
     const forOp = journal.filter((e) => e.opKey === opKey).map((e) => e.type);
     expect(forOp).toEqual([
       "step.scheduled",

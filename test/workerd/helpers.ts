@@ -67,6 +67,14 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
   }
 }
 
+/** Waits until the session's journal satisfies `done`; returns the whole journal at that point. */
+export function untilJournal(session: TestSession, done: (entries: JournalEntry[]) => boolean, what: string): Promise<JournalEntry[]> {
+  return waitFor(async () => {
+    const entries = await session.journal();
+    return done(entries) && entries;
+  }, what);
+}
+
 /** A scripted client over the real WebSocket route: what the on-device engine will speak. */
 export class ScriptedClient {
   readonly frames: ServerFrame[] = [];

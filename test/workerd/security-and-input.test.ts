@@ -1,4 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { signToken } from "../../src/api/tokens";
 import { MAX_BODY_BYTES, MAX_MESSAGE_CHARS } from "../../src/protocol";
 import { api, createSession, errorOf, ScriptedClient } from "./helpers";
 
@@ -21,6 +24,33 @@ describe("capability tokens", () => {
     const ws = await api(`/v1/sessions/${b.id}/ws?token=${a.token}`, { headers: { upgrade: "websocket" } });
     expect(ws.status).toBe(403);
     expect((await b.journal()).map((e) => e.type)).toEqual(["session.created"]);
+  });
+
+  it("a token is bound to the tenant too: right session id, other tenant → 403", async () => {
+    const s = await createSession({ tenant: "acme" });
+    const otherTenant = await signToken(env.SESSION_TOKEN_SECRET, s.id, "globex");
+    expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: otherTenant }))).toEqual({ status: 403, code: "forbidden" });
+    const sameTenant = await signToken(env.SESSION_TOKEN_SECRET, s.id, "acme");
+    expect((await api(`/v1/sessions/${s.id}`, { token: sameTenant })).status).toBe(200);
+  });
+
+  it("a well-signed token for a session that was never created finds nothing", async () => {
+    const ghost = env.AGENT_SESSION.newUniqueId().toString();
+    const token = await signToken(env.SESSION_TOKEN_SECRET, ghost, "default");
+    expect(await errorOf(await api(`/v1/sessions/${ghost}`, { token }))).toEqual({ status: 404, code: "session_not_initialized" });
+    expect(await errorOf(await api(`/v1/sessions/${ghost}/events`, { method: "POST", token, body: '{"type":"user.message","text":"x"}' }))).toEqual({
+      status: 404,
+      code: "session_not_initialized",
+    });
+    // Asking did not create anything in the object's storage.
+    const stub = env.AGENT_SESSION.get(env.AGENT_SESSION.idFromString(ghost));
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name))).not.toContain("journal");
+  });
+
+  it("an expired token is 401", async () => {
+    const s = await createSession();
+    const old = await signToken(env.SESSION_TOKEN_SECRET, s.id, "default", Date.now() - 31 * 24 * 3600 * 1000);
+    expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: old }))).toEqual({ status: 401, code: "unauthorized" });
   });
 
   it("missing, malformed and tampered tokens are 401", async () => {
