@@ -1,5 +1,5 @@
-import { DormantError } from "./errors";
-import { isJsonObject, type Json, type JsonObject } from "./validate";
+import { DormantError } from "./errors.ts";
+import { isJsonObject, type Json, type JsonObject } from "./validate.ts";
 
 /**
  * The one chat and tool-call format: the session stores conversations in it, devices and hosted

@@ -27,12 +27,12 @@ export interface ErrorBody {
 /** The one error type that crosses module and wire boundaries: status + code + message. */
 export class DormantError extends Error {
   override readonly name = "DormantError";
+  readonly code: ErrorCode;
   readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
+  // No parameter properties here: Node runs src/protocol with type stripping only.
+  constructor(code: ErrorCode, message: string) {
     super(message);
+    this.code = code;
     this.status = ERROR_STATUS[code];
   }
 

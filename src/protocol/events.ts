@@ -1,5 +1,5 @@
-import { DormantError } from "./errors";
-import { requireRecord, requireString } from "./validate";
+import { DormantError } from "./errors.ts";
+import { requireRecord, requireString } from "./validate.ts";
 
 /** Largest request body any endpoint accepts; bigger bodies are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,9 +1,9 @@
-import type { ChatMessage } from "./chat-format";
-import { DormantError, type ErrorCode } from "./errors";
-import { parseClientEvent } from "./events";
-import type { JournalEntry } from "./journal";
-import type { ToolSpec } from "./operations";
-import { optionalInt, parseJson, requireRecord, requireString } from "./validate";
+import type { ChatMessage } from "./chat-format.ts";
+import { DormantError, type ErrorCode } from "./errors.ts";
+import { parseClientEvent } from "./events.ts";
+import type { JournalEntry } from "./journal.ts";
+import type { ToolSpec } from "./operations.ts";
+import { optionalInt, parseJson, requireRecord, requireString } from "./validate.ts";
 
 /** Largest WebSocket frame accepted from a client. */
 export const MAX_FRAME_BYTES = 64 * 1024;

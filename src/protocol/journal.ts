@@ -1,5 +1,5 @@
-import type { Json } from "./validate";
-import type { VersionStamp } from "./version";
+import type { Json } from "./validate.ts";
+import type { VersionStamp } from "./version.ts";
 
 export const JOURNAL_EVENT_TYPES = [
   "session.created",

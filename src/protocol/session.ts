@@ -1,7 +1,7 @@
-import type { ChatMessage } from "./chat-format";
-import { DormantError } from "./errors";
-import type { OperationView, UncertainResolution } from "./operations";
-import { optionalInt, requireRecord } from "./validate";
+import type { ChatMessage } from "./chat-format.ts";
+import { DormantError } from "./errors.ts";
+import type { OperationView, UncertainResolution } from "./operations.ts";
+import { optionalInt, requireRecord } from "./validate.ts";
 
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const SESSION_ID_PATTERN = /^[0-9a-f]{64}$/;

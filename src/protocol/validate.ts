@@ -1,4 +1,4 @@
-import { DormantError } from "./errors";
+import { DormantError } from "./errors.ts";
 
 /** Tiny structural validators: the protocol stays dependency-free so web/ can import it as is. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,0 +1,143 @@
+import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from "@huggingface/transformers";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parseAssistantOutput, renderPrompt, type AssistantOutput, type ChatMessage, type ToolCall } from "../src/protocol/index.ts";
+import { readManifest } from "./manifest-check.ts";
+
+export const MODELS_DIR = import.meta.dirname;
+export const MODEL_ID = "dormant-agent-tiny";
+
+export interface HeldoutRow {
+  messages: ChatMessage[];
+  meta: { kind: "tool" | "chat"; tool?: string; evidence: string[] };
+  /** Index of the evaluated turn's user message. */
+  evalStart: number;
+  /** PyTorch's own tokenization and greedy output for this prompt, written at training time. */
+  reference?: { prompt: string; promptIds: number[]; greedyIds: number[] };
+}
+
+export async function loadHeldout(limit = Infinity): Promise<HeldoutRow[]> {
+  const text = await readFile(join(MODELS_DIR, "eval", "heldout.jsonl"), "utf8");
+  return text.trim().split("\n").slice(0, limit).map((line) => JSON.parse(line) as HeldoutRow);
+}
+
+export interface Generation {
+  ids: number[];
+  text: string;
+  ms: number;
+}
+
+/** The shipped model through transformers.js on onnxruntime-node, greedy, stopping at <|end|>. */
+type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
+
+export class NodeRunner {
+  private readonly tokenizer: Tokenizer;
+  private readonly model: CausalLM;
+  private readonly contextLength: number;
+
+  // Plain fields, no parameter properties: Node runs this file with type stripping only.
+  private constructor(tokenizer: Tokenizer, model: CausalLM, contextLength: number) {
+    this.tokenizer = tokenizer;
+    this.model = model;
+    this.contextLength = contextLength;
+  }
+
+  static async load(dtype: "fp32" | "q8"): Promise<NodeRunner> {
+    env.allowRemoteModels = false;
+    env.localModelPath = `${MODELS_DIR}/`;
+    const tokenizer = await AutoTokenizer.from_pretrained(MODEL_ID);
+    const model = await AutoModelForCausalLM.from_pretrained(MODEL_ID, { dtype });
+    const pinned = (await readManifest()).models.find((m) => m.id === MODEL_ID);
+    if (!pinned) throw new Error(`${MODEL_ID} is not in the manifest`);
+    return new NodeRunner(tokenizer, model, pinned.contextLength);
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
+  /** Greedy continuation, never past the model's context (prompt + new tokens ≤ contextLength). */
+  async generate(prompt: string, maxNewTokens = 96): Promise<Generation> {
+    const ids = this.encode(prompt);
+    const room = this.contextLength - ids.length;
+    if (room <= 0) throw new Error(`prompt of ${ids.length} tokens leaves no room in a ${this.contextLength}-token context`);
+    const started = performance.now();
+    const output = (await this.model.generate({
+      input_ids: new Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]),
+      attention_mask: new Tensor("int64", new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+      max_new_tokens: Math.min(maxNewTokens, room),
+      do_sample: false,
+    })) as Tensor;
+    const ms = performance.now() - started;
+    const generated = Array.from(output.data as BigInt64Array, Number).slice(ids.length);
+    return { ids: generated, text: this.tokenizer.decode(generated, { skip_special_tokens: false }), ms };
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}
+
+function parse(text: string): AssistantOutput | null {
+  try {
+    return parseAssistantOutput(text);
+  } catch {
+    return null;
+  }
+}
+
+export interface EvalReport {
+  toolCallExactMatch: number;
+  finalAnswerUsesResult: number;
+  chatAnswersWithoutTool: number;
+  toolRows: number;
+  chatRows: number;
+  tokensPerSecond: number;
+  misses: string[];
+}
+
+/**
+ * For each held-out tool turn: does the model call the right tool with exactly the right arguments,
+ * and, given the tool's result, does its answer contain what the result says? Chat turns must be
+ * answered without a tool call.
+ */
+export async function evaluate(runner: NodeRunner, rows: HeldoutRow[]): Promise<EvalReport> {
+  let calls = 0, answers = 0, chats = 0, toolRows = 0, chatRows = 0, tokens = 0, ms = 0;
+  const misses: string[] = [];
+  const run = async (messages: ChatMessage[]) => {
+    const generation = await runner.generate(renderPrompt(messages));
+    tokens += generation.ids.length;
+    ms += generation.ms;
+    return { text: generation.text, output: parse(generation.text) };
+  };
+  for (const row of rows) {
+    const turn = row.messages.slice(0, row.evalStart + 1);
+    if (row.meta.kind === "chat") {
+      chatRows++;
+      const { text, output } = await run(turn);
+      if (output?.kind === "text") chats++;
+      else misses.push(`chat → ${text}`);
+      continue;
+    }
+    toolRows++;
+    const expected = (row.messages[row.evalStart + 1] as { toolCall: ToolCall }).toolCall;
+    const call = await run(turn);
+    if (call.output?.kind === "tool_call" && isDeepStrictEqual(call.output.call, expected)) calls++;
+    else misses.push(`call ${JSON.stringify(expected)} → ${call.text}`);
+    const answer = await run(row.messages.slice(0, row.evalStart + 3));
+    const said = answer.output?.kind === "text" ? answer.output.text : null;
+    if (said !== null && row.meta.evidence.every((evidence) => said.includes(evidence))) answers++;
+    else misses.push(`answer needs ${JSON.stringify(row.meta.evidence)} → ${answer.text}`);
+  }
+  return {
+    toolCallExactMatch: calls / Math.max(1, toolRows),
+    finalAnswerUsesResult: answers / Math.max(1, toolRows),
+    chatAnswersWithoutTool: chats / Math.max(1, chatRows),
+    toolRows,
+    chatRows,
+    tokensPerSecond: (tokens / ms) * 1000,
+    misses,
+  };
+}

@@ -1,0 +1,41 @@
+/** models/manifest.json: what every consumer of a model (web cache, eval, hosted server) pins to. */
+export interface ManifestFile {
+  /** Relative to the model's folder. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ModelVariant {
+  dtype: "fp32" | "q8";
+  /** The ONNX file this variant loads (one of `files`). */
+  file: string;
+  estimatedPeakBytes: number;
+  estimate: string;
+}
+
+export interface ManifestModel {
+  id: string;
+  /** Folder of the model's files, relative to the manifest. */
+  path: string;
+  revision: string;
+  contextLength: number;
+  files: ManifestFile[];
+  variants: ModelVariant[];
+  training: Record<string, unknown>;
+  provenance: string;
+  licence: string;
+}
+
+export interface ModelManifest {
+  manifestVersion: 1;
+  models: ManifestModel[];
+}
+
+/** The pin stamped on journal rows and receipts: `id@sha256:<digest of the variant's ONNX file>`. */
+export function modelPin(model: ManifestModel, dtype: ModelVariant["dtype"]): string {
+  const variant = model.variants.find((v) => v.dtype === dtype);
+  const file = model.files.find((f) => f.path === variant?.file);
+  if (!variant || !file) throw new Error(`model ${model.id} has no ${dtype} variant`);
+  return `${model.id}@sha256:${file.sha256}`;
+}

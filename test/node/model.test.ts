@@ -1,0 +1,78 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluate, loadHeldout, MODELS_DIR, NodeRunner, type HeldoutRow } from "../../models/evaluate.ts";
+import { checkManifest, readManifest } from "../../models/manifest-check.ts";
+import { modelPin, renderPrompt } from "../../src/protocol/index.ts";
+
+const referenceRows = async () => (await loadHeldout()).filter((row): row is HeldoutRow & Required<Pick<HeldoutRow, "reference">> => row.reference !== undefined);
+
+describe("the pinned manifest", () => {
+  it("every file re-hashes to its pin; the int8 variant fits in 10 MB", async () => {
+    const checks = await checkManifest();
+    expect(checks.length).toBeGreaterThanOrEqual(6);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    const [model] = (await readManifest()).models;
+    const q8 = model!.files.find((f) => f.path === model!.variants.find((v) => v.dtype === "q8")!.file)!;
+    expect(q8.bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
+    expect(modelPin(model!, "q8")).toBe(`dormant-agent-tiny@sha256:${q8.sha256}`);
+    expect(model!.contextLength).toBeGreaterThanOrEqual(256);
+  });
+
+  it("a wrong digest or size is reported, file by file", async () => {
+    const manifest = await readManifest();
+    const model = manifest.models[0]!;
+    model.path = join(MODELS_DIR, model.path);
+    model.files[0]!.sha256 = "0".repeat(64);
+    model.files[1]!.bytes += 1;
+    model.files.push({ path: "onnx/missing.onnx", bytes: 1, sha256: "1".repeat(64) });
+    const path = join(await mkdtemp(join(tmpdir(), "manifest-")), "manifest.json");
+    await writeFile(path, JSON.stringify(manifest));
+    const problems = (await checkManifest(path)).filter((c) => !c.ok).map((c) => [c.path, c.problem?.split(" ")[0]]);
+    expect(problems).toEqual([
+      [model.files[0]!.path, "sha256"],
+      [model.files[1]!.path, "size"],
+      ["onnx/missing.onnx", "missing"],
+    ]);
+  });
+});
+
+describe("the chat format the model was trained on is the protocol's", () => {
+  it("Python's rendering of held-out prompts equals renderPrompt", async () => {
+    const rows = await referenceRows();
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const row of rows) expect(renderPrompt(row.messages.slice(0, row.evalStart + 1))).toBe(row.reference.prompt);
+  });
+});
+
+describe("transformers.js runs the model exactly as it was trained", () => {
+  let fp32: NodeRunner;
+  beforeAll(async () => {
+    fp32 = await NodeRunner.load("fp32");
+  });
+  afterAll(async () => fp32?.dispose());
+
+  it("tokenizes like the training tokenizer and decodes greedily like PyTorch, token for token", async () => {
+    for (const row of await referenceRows()) {
+      expect(fp32.encode(row.reference.prompt)).toEqual(row.reference.promptIds);
+      expect((await fp32.generate(row.reference.prompt, 64)).ids).toEqual(row.reference.greedyIds);
+    }
+  });
+});
+
+describe("held-out quality of the shipped int8 variant", () => {
+  // A regression floor for the committed artifact, not the target: measured 0.663 / 0.812 / 1.000 on
+  // these 120 rows (0.725 / 0.854 / 1.000 on all 300). Issue 3 asks for ≥ 0.9; raising these floors
+  // to 0.9 is part of finishing it.
+  it("calls tools with exact arguments and answers from their results, no worse than the shipped baseline", async () => {
+    const runner = await NodeRunner.load("q8");
+    const report = await evaluate(runner, await loadHeldout(120));
+    await runner.dispose();
+    expect(report.toolRows).toBeGreaterThan(60);
+    expect(report.chatRows).toBeGreaterThan(5);
+    expect(report.toolCallExactMatch, report.misses.join("\n")).toBeGreaterThanOrEqual(0.6);
+    expect(report.finalAnswerUsesResult, report.misses.join("\n")).toBeGreaterThanOrEqual(0.75);
+    expect(report.chatAnswersWithoutTool, report.misses.join("\n")).toBeGreaterThanOrEqual(0.9);
+  });
+});
