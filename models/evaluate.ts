@@ -28,10 +28,10 @@ export interface Generation {
   ms: number;
 }
 
-/** The shipped model through transformers.js on onnxruntime-node, greedy, stopping at <|end|>. */
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
 
+/** The shipped model through transformers.js on onnxruntime-node, greedy, stopping at <|end|>. */
 export class NodeRunner {
   private readonly tokenizer: Tokenizer;
   private readonly model: CausalLM;

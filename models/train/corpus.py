@@ -51,7 +51,10 @@ class Generator:
         return out
 
     def email(self) -> str:
-        return f"{self.pick(NAMES)}{self.r.choice(['', '.', '_'])}{self.pick(NAMES) if self.r.random() < 0.4 else ''}@{self.pick(DOMAINS)}".replace("._@", "@").replace(".@", "@").replace("_@", "@")
+        # Draw order is part of the seeded corpus: keep it (name, separator, second name?, domain).
+        first, sep = self.pick(NAMES), self.r.choice(["", ".", "_"])
+        second = self.pick(NAMES) if self.r.random() < 0.4 else ""
+        return f"{first}{sep if second else ''}{second}@{self.pick(DOMAINS)}"
 
     # --- tools ---------------------------------------------------------------------------------
     def calculator(self):
