@@ -91,8 +91,8 @@ class Generator:
             return ask, call, {"sent": True, "messageId": message_id}, answer, [to, "sent"]
         if outcome < 0.85:
             result = {"error": {"code": "rejected_by_user", "message": "the user rejected this action"}}
-            answer = self.pick(["OK, I did not send the email to {to}.", "Understood, the email to {to} was not sent."]).format(to=to)
-            return ask, call, result, answer, ["not sent" if "not sent" in answer else "did not send"]
+            answer = self.pick(["OK, the email to {to} was not sent.", "Understood: not sent to {to}."]).format(to=to)
+            return ask, call, result, answer, ["not sent", to]
         result = {"error": {"code": "approval_expired", "message": "nobody approved this action in time"}}
         answer = f"The approval expired, so the email to {to} was not sent."
         return ask, call, result, answer, ["expired"]

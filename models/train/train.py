@@ -109,7 +109,7 @@ def greedy(model: GPT, tok: Tokenizer, prompt: str, max_new: int = 64) -> list:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=4600)
+    ap.add_argument("--steps", type=int, default=5400)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--conversations", type=int, default=40000)
     ap.add_argument("--heldout", type=int, default=300)
