@@ -14,6 +14,10 @@ export default defineConfig({
       {
         test: { name: "node", include: ["test/node/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
       },
+      {
+        // Real Chromium (Debian's, see .ci/run); one file at a time: each drives a browser and a server.
+        test: { name: "browser", include: ["test/browser/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false },
+      },
     ],
   },
 });

@@ -4,15 +4,22 @@ import { defineConfig } from "vitest/config";
 
 const root = resolve(import.meta.dirname, "..");
 
-// Benchmarks run inside workerd against real Durable Object SQLite, like the tests, but are
-// never part of `npm test`: they print numbers instead of asserting on time.
+// Benchmarks are never part of `npm test`: they print numbers instead of asserting on time.
+// Server benchmarks run inside workerd against real Durable Object SQLite, like the tests; device
+// benchmarks drive real Chromium from Node.
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: resolve(root, "wrangler.toml") } })],
   test: {
     root,
-    include: ["bench/**/*.bench.ts"],
-    testTimeout: 600_000,
     reporters: ["default"],
     silent: false,
+    projects: [
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: resolve(root, "wrangler.toml") } })],
+        test: { name: "workerd", root, include: ["bench/journal.bench.ts"], testTimeout: 600_000 },
+      },
+      {
+        test: { name: "device", root, include: ["bench/device.bench.ts"], testTimeout: 900_000, hookTimeout: 120_000 },
+      },
+    ],
   },
 });

@@ -1,8 +1,9 @@
-import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from "@huggingface/transformers";
+import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseAssistantOutput, renderPrompt, type AssistantOutput, type ChatMessage, type ToolCall } from "../src/protocol/index.ts";
+import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
 import { readManifest } from "./manifest-check.ts";
 
 export const MODELS_DIR = import.meta.dirname;
@@ -64,14 +65,9 @@ export class NodeRunner {
     const room = this.contextLength - ids.length;
     if (room <= 0) throw new Error(`prompt of ${ids.length} tokens leaves no room in a ${this.contextLength}-token context`);
     const started = performance.now();
-    const output = (await this.model.generate({
-      input_ids: new Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]),
-      attention_mask: new Tensor("int64", new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-      max_new_tokens: Math.min(maxNewTokens, room),
-      do_sample: false,
-    })) as Tensor;
+    const output = await this.model.generate(greedyInputs(ids, Math.min(maxNewTokens, room)));
     const ms = performance.now() - started;
-    const generated = Array.from(output.data as BigInt64Array, Number).slice(ids.length);
+    const generated = generatedIds(output, ids.length);
     return { ids: generated, text: this.tokenizer.decode(generated, { skip_special_tokens: false }), ms };
   }
 

@@ -10,8 +10,3 @@ export async function readJson(c: Context, max = MAX_BODY_BYTES): Promise<{ valu
   const text = new TextDecoder().decode(bytes);
   return { value: text.trim() === "" ? undefined : parseJson(text), text };
 }
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}

@@ -5,13 +5,14 @@ import {
   parseClientEvent,
   parseResolution,
   parseSessionOptions,
+  sha256Hex,
   type SessionCreated,
 } from "../protocol";
 import type { AgentSession } from "../session/agent-session";
 import { TENANT_HEADER } from "../session/agent-session";
 import { unwrap } from "../session/rpc";
 import { requireSessionToken, tokenSecret, type AppEnv } from "./auth";
-import { readJson, sha256Hex } from "./body";
+import { readJson } from "./body";
 import { signToken } from "./tokens";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

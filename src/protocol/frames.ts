@@ -1,4 +1,5 @@
 import type { ChatMessage } from "./chat-format.ts";
+import { parseStepRuntime, type StepRuntime } from "./device.ts";
 import { DormantError, type ErrorCode } from "./errors.ts";
 import { parseClientEvent } from "./events.ts";
 import type { JournalEntry } from "./journal.ts";
@@ -18,7 +19,7 @@ export type ClientFrame = { ref?: string } & (
   | { type: "hello"; role: ClientRole; afterSeq: number; model: string | null }
   | { type: "user.message"; text: string }
   | { type: "step.delta"; opKey: string; leaseId: string; text: string }
-  | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string | null }
+  | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string | null; runtime: StepRuntime | null }
   | { type: "step.fail"; opKey: string; leaseId: string; code: string; message: string; retryable: boolean }
   | { type: "approval.decide"; opKey: string; decision: "approve" | "reject" }
 );
@@ -63,7 +64,14 @@ export function parseClientFrame(text: string): ClientFrame {
     case "step.delta":
       return { ...base, type: "step.delta", ...lease(obj), text: requireString(obj, "text", { max: MAX_FRAME_BYTES, min: 0 }) };
     case "step.complete":
-      return { ...base, type: "step.complete", ...lease(obj), output: requireString(obj, "output", { max: MAX_FRAME_BYTES, min: 0 }), model: optionalModel(obj) };
+      return {
+        ...base,
+        type: "step.complete",
+        ...lease(obj),
+        output: requireString(obj, "output", { max: MAX_FRAME_BYTES, min: 0 }),
+        model: optionalModel(obj),
+        runtime: parseStepRuntime(obj.runtime),
+      };
     case "step.fail":
       return {
         ...base,

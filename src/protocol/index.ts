@@ -1,4 +1,6 @@
 export * from "./chat-format.ts";
+export * from "./device.ts";
+export * from "./digest.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./frames.ts";

@@ -19,6 +19,7 @@ export interface ManifestModel {
   /** Folder of the model's files, relative to the manifest. */
   path: string;
   revision: string;
+  architecture: { model_type: "gpt2"; n_layer: number; n_head: number; n_embd: number; vocab_size: number };
   contextLength: number;
   files: ManifestFile[];
   variants: ModelVariant[];
@@ -38,4 +39,14 @@ export function modelPin(model: ManifestModel, dtype: ModelVariant["dtype"]): st
   const file = model.files.find((f) => f.path === variant?.file);
   if (!variant || !file) throw new Error(`model ${model.id} has no ${dtype} variant`);
   return `${model.id}@sha256:${file.sha256}`;
+}
+
+/** web/dist/ort/runtime.json: the inference runtime's wasm, pinned like a model and served in parts. */
+export interface RuntimeManifest {
+  runtime: "onnxruntime-web";
+  version: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+  parts: ManifestFile[];
 }

@@ -4,6 +4,7 @@ import {
   type AppendResult,
   type Json,
   type LeaseOffer,
+  type StepRuntime,
   type ToolCall,
 } from "../protocol";
 import type { ToolRegistry } from "../tools/registry";
@@ -92,7 +93,7 @@ export class AgentLoop {
     this.scheduleInference(next.seq, 0);
   }
 
-  completeInference(opKey: string, leaseId: string, output: string, model: string | null): void {
+  completeInference(opKey: string, leaseId: string, output: string, model: string | null, runtime: StepRuntime | null = null): void {
     const op = this.leased(opKey, leaseId);
     let parsed;
     try {
@@ -107,11 +108,11 @@ export class AgentLoop {
       store.timers.clear("lease", opKey);
       store.ops.update(opKey, { status: "committed", leaseId: null });
       if (parsed.kind === "text") {
-        store.append("step.completed", { output: "text", model }, opKey);
+        store.append("step.completed", { output: "text", model, runtime: runtime as Json }, opKey);
         store.say("assistant.message", { text: parsed.text, model }, opKey, { role: "assistant", content: parsed.text });
         this.endTurn();
       } else {
-        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, model }, opKey, {
+        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, model, runtime: runtime as Json }, opKey, {
           role: "assistant",
           toolCall: parsed.call,
         });

@@ -248,7 +248,7 @@ export class AgentSession extends DurableObject<Env> {
       case "step.delta":
         return this.sockets.relay({ type: "step.delta", opKey: frame.opKey, text: frame.text }, socket);
       case "step.complete":
-        loop.completeInference(frame.opKey, frame.leaseId, frame.output, frame.model);
+        loop.completeInference(frame.opKey, frame.leaseId, frame.output, frame.model, frame.runtime);
         return ack();
       case "step.fail":
         loop.failInference(frame.opKey, frame.leaseId, frame.code, frame.message, frame.retryable);

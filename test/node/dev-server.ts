@@ -21,16 +21,21 @@ export interface DevServer {
   stop: () => Promise<void>;
 }
 
-/** Runs `npm start` exactly as a newcomer would, on free ports and a throwaway state folder. */
-export async function startDevServer(timeoutMs = 90_000): Promise<DevServer> {
+/**
+ * Runs `npm start` exactly as a newcomer would, on free ports and a throwaway state folder. With
+ * `prebuilt`, runs its wrangler step alone on the web/dist that `npm test` built, so that parallel
+ * test files never rebuild the folder another server is reading.
+ */
+export async function startDevServer(timeoutMs = 90_000, options: { prebuilt?: boolean } = {}): Promise<DevServer> {
   const [port, inspector] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dormant-state-"));
   let log = "";
-  const child: ChildProcess = spawn(
-    "npm",
-    ["start", "--", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state],
-    { cwd: process.cwd(), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } },
-  );
+  const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state];
+  const [command, args] = options.prebuilt
+    ? ["npx", ["wrangler", "dev", "--show-interactive-dev-session=false", ...flags]]
+    : ["npm", ["start", "--", ...flags]];
+  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", XDG_CONFIG_HOME: join(process.cwd(), ".config") };
+  const child: ChildProcess = spawn(command, args, { cwd: process.cwd(), detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;

@@ -45,6 +45,28 @@ describe("frames", () => {
     expect(code('{"type":"teleport"}')).toBe("unknown_event_type");
     expect(code(`{"type":"user.message","text":"${"x".repeat(70_000)}"}`)).toBe("payload_too_large");
   });
+
+  it("step.complete carries how the device ran the step, validated field by field", () => {
+    const complete = (runtime: unknown) => JSON.stringify({ type: "step.complete", opKey: "1.infer", leaseId: "l", output: "hi", model: "m@sha256:00", runtime });
+    const runtime = {
+      backend: "wasm", dtype: "q8", contextLength: 256, tokens: 12, decodeMs: 80.5, fallbacks: ["webgpu/fp32@256 → wasm/fp32@256: lost"],
+      coldStart: { connectMs: 9, cacheLookupMs: 1, downloadMs: 2, verifyMs: 3, compileMs: 4, warmupMs: 5, firstTokenMs: 6, bytesDownloaded: 7, bytesFromCache: 0 },
+    };
+    expect(parseClientFrame(complete(runtime))).toMatchObject({ type: "step.complete", runtime });
+    expect(parseClientFrame(complete(null))).toMatchObject({ runtime: null });
+    expect(parseClientFrame(complete({ ...runtime, coldStart: null, fallbacks: undefined }))).toMatchObject({ runtime: { coldStart: null, fallbacks: [] } });
+    for (const bad of [
+      { ...runtime, backend: "cuda" },
+      { ...runtime, dtype: "int4" },
+      { ...runtime, tokens: -1 },
+      { ...runtime, decodeMs: "fast" },
+      { ...runtime, coldStart: { ...runtime.coldStart, verifyMs: null } },
+      { ...runtime, fallbacks: Array.from({ length: 9 }, () => "x") },
+      "wasm",
+    ]) {
+      expect(() => parseClientFrame(complete(bad)), JSON.stringify(bad)).toThrow(/runtime/);
+    }
+  });
 });
 
 describe("calculator", () => {

@@ -1,0 +1,66 @@
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { startDevServer, type DevServer } from "../node/dev-server.ts";
+
+/** Debian's Chromium, kept off the network; WebGPU (SwiftShader) only when asked for. */
+export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
+  const args = [
+    "--no-sandbox",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    ...(options.webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"] : []),
+  ];
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args, ignoreDefaultArgs: ["--enable-unsafe-swiftshader"] });
+}
+
+export interface DemoPage {
+  context: BrowserContext;
+  page: Page;
+  cdp: CDPSession;
+  /** Model and runtime files fetched over the network (the page's and its workers'), by path. */
+  artifactRequests: () => string[];
+  consoleLog: string[];
+}
+
+/** Opens the demo in a fresh profile and counts every model/ORT byte that crosses the network. */
+export async function openDemo(browser: Browser, url: string, context?: BrowserContext): Promise<DemoPage> {
+  context ??= await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  const consoleLog: string[] = [];
+  page.on("console", (message) => consoleLog.push(`${message.type()}: ${message.text()}`));
+  page.on("pageerror", (error) => consoleLog.push(`pageerror: ${error.message}`));
+  const requests: string[] = [];
+  // Workers' fetches are reported on the context, not the page.
+  context.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (/^\/(models\/dormant-agent-tiny|ort)\/.+/.test(path) && path !== "/ort/runtime.json") requests.push(path);
+  });
+  await page.goto(url);
+  return { context, page, cdp, artifactRequests: () => [...requests], consoleLog };
+}
+
+/** Per test file: one `wrangler dev` on the built web/dist and one Chromium, torn down after. */
+export function useDemoStack(options: { webgpu?: boolean } = {}): { readonly server: DevServer; readonly browser: Browser } {
+  let server: DevServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startDevServer(90_000, { prebuilt: true });
+    browser = await launchChromium(options);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { SessionCreated } from "../../src/protocol/index.ts";
+// Types only from files without DOM globals: web/'s runtime files need the DOM lib to type-check.
+import type { EngineEvent, EngineState } from "../../web/engine/messages.ts";
+
+/**
+ * The browser globals that code inside `page.evaluate` touches. Test and bench files type-check
+ * with Node and Workers types, not the DOM's, so they cast `globalThis` to this instead.
+ */
+export interface PageGlobals {
+  dormant: {
+    session: SessionCreated;
+    engineEvents: EngineEvent[];
+    engine: {
+      state: EngineState;
+      load(): Promise<unknown>;
+      isCached(): Promise<boolean>;
+      injectFault(fault: "device_lost" | "oom"): Promise<void>;
+      generate(messages: unknown, options: { maxNewTokens: number }): Promise<{ tokens: number; decodeMs: number }>;
+    };
+  };
+  crossOriginIsolated: boolean;
+  caches: {
+    open(name: string): Promise<{
+      keys(): Promise<{ url: string }[]>;
+      match(request: { url: string }): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | undefined>;
+      put(request: { url: string }, response: Response): Promise<void>;
+    }>;
+    keys(): Promise<string[]>;
+  };
+  Worker: new (url: string, options: { type: "module" }) => {
+    onmessage: ((event: { data: unknown }) => void) | null;
+    postMessage(message: unknown): void;
+    terminate(): void;
+  };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, test } from "vitest";
+import type { ManifestModel } from "../../src/protocol/index.ts";
+import { isResourceFailure, planLadder, rungName, type DeviceCapabilities } from "../../web/engine/ladder.ts";
+import type { EngineOptions } from "../../web/engine/messages.ts";
+
+const MB = 2 ** 20;
+const model = {
+  id: "m",
+  contextLength: 256,
+  architecture: { model_type: "gpt2", n_layer: 4, n_head: 4, n_embd: 256, vocab_size: 2048 },
+  files: [
+    { path: "q.onnx", bytes: 6 * MB, sha256: "" },
+    { path: "f.onnx", bytes: 17 * MB, sha256: "" },
+  ],
+  variants: [
+    { dtype: "q8", file: "q.onnx", estimatedPeakBytes: 20 * MB, estimate: "" },
+    { dtype: "fp32", file: "f.onnx", estimatedPeakBytes: 40 * MB, estimate: "" },
+  ],
+} as unknown as ManifestModel;
+const options: EngineOptions = { baseUrl: "http://x", modelId: "m", device: "auto", dtype: "auto", idleUnloadMs: 1000 };
+const gpu: DeviceCapabilities = { webgpu: { ok: true, maxBufferSize: 256 * MB }, deviceMemoryBytes: 8 * 1024 * MB, storageFreeBytes: null, cachedFiles: new Set() };
+const names = (caps: DeviceCapabilities, opts: Partial<EngineOptions> = {}) => planLadder(model, { ...options, ...opts }, caps).map(rungName);
+
+describe("memory ladder", () => {
+  test("best first: per backend larger dtype, smaller dtype, shorter context; WebGPU before WASM", () => {
+    expect(names(gpu)).toEqual(["webgpu/fp32@256", "webgpu/q8@256", "webgpu/q8@128", "wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+  });
+
+  test("no adapter, or one whose buffers cannot hold the embedding: WASM only", () => {
+    expect(names({ ...gpu, webgpu: { ok: false, reason: "none" } })).toEqual(["wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+    expect(names({ ...gpu, webgpu: { ok: true, maxBufferSize: 1 * MB } })).toEqual(["wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+  });
+
+  test("the memory budget drops variants that would not fit", () => {
+    // 128 MiB of device memory → a 32 MiB budget: fp32 (40 MiB) is out, q8 (20 MiB) stays.
+    expect(names({ ...gpu, deviceMemoryBytes: 128 * MB }, { device: "wasm" })).toEqual(["wasm/q8@256", "wasm/q8@128"]);
+    // 48 MiB → 12 MiB: only q8 at half context (its KV cache halves) remains.
+    expect(names({ ...gpu, deviceMemoryBytes: 48 * MB }, { device: "wasm" })).toEqual(["wasm/q8@128"]);
+    expect(names({ ...gpu, deviceMemoryBytes: 16 * MB }, { device: "wasm" })).toEqual([]);
+  });
+
+  test("a variant that cannot be stored is skipped, unless it is already cached", () => {
+    expect(names({ ...gpu, storageFreeBytes: 10 * MB }, { device: "wasm" })).toEqual(["wasm/q8@256", "wasm/q8@128"]);
+    expect(names({ ...gpu, storageFreeBytes: 10 * MB, cachedFiles: new Set(["f.onnx"]) }, { device: "wasm" })).toEqual(["wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+  });
+
+  test("pinned device or dtype narrow the ladder", () => {
+    expect(names(gpu, { device: "webgpu", dtype: "fp32" })).toEqual(["webgpu/fp32@256", "webgpu/fp32@128"]);
+    expect(names(gpu, { dtype: "q8" })).toEqual(["webgpu/q8@256", "webgpu/q8@128", "wasm/q8@256", "wasm/q8@128"]);
+  });
+
+  test("which failures a smaller rung may survive", () => {
+    expect(isResourceFailure(new RangeError("WebAssembly.Memory(): could not allocate memory"))).toBe(true);
+    expect(isResourceFailure(new Error("WebGPU device lost (destroyed)"))).toBe(true);
+    expect(isResourceFailure(new Error("no available backend found. ERR: [webgpu] ..."))).toBe(true);
+    expect(isResourceFailure(new Error("integrity_mismatch: sha256 differs"))).toBe(false);
+    expect(isResourceFailure(new TypeError("Cannot read properties of undefined"))).toBe(false);
+  });
+});

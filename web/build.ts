@@ -1,0 +1,111 @@
+// npm run build: bundles web/ for the browser and lays out web/dist, the Worker's static assets:
+//   /             demo page          /assets/   demo and engine-worker bundles
+//   /models/      manifest + files   /ort/      onnxruntime-web's wasm, in parts, with runtime.json
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import type { ModelManifest, RuntimeManifest } from "../src/protocol/index.ts";
+
+const ROOT = dirname(import.meta.dirname);
+const OUT = join(ROOT, "web", "dist");
+// Workers static assets refuse files over 25 MiB; ORT's WebGPU-capable wasm is ~27 MB, so it ships
+// in parts that the engine fetches, verifies and joins (decisions/0005).
+const PART_BYTES = 16 * 1024 * 1024;
+// transformers.js imports `onnxruntime-web/webgpu`, whose bundle embeds the asyncify factory and
+// needs only this binary.
+const ORT_WASM = "ort-wasm-simd-threaded.asyncify.wasm";
+
+type Output = Map<string, Uint8Array>;
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+const text = (value: string) => new TextEncoder().encode(value);
+
+async function bundle(out: Output): Promise<void> {
+  const result = await build({
+    absWorkingDir: ROOT,
+    // bench-raw-worker: plain transformers.js, the baseline `npm run bench` compares our engine with.
+    entryPoints: { "demo": "web/demo/main.ts", "engine-worker": "web/engine/worker.ts", "bench-raw-worker": "bench/device/raw-worker.ts" },
+    outdir: join(OUT, "assets"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    sourcemap: "linked",
+    logLevel: "warning",
+    write: false,
+  });
+  for (const file of result.outputFiles) out.set(relative(OUT, file.path), file.contents);
+}
+
+async function ortRuntime(out: Output): Promise<RuntimeManifest> {
+  const require = createRequire(join(ROOT, "node_modules", "@huggingface", "transformers", "package.json"));
+  const ortDir = dirname(require.resolve("onnxruntime-web/webgpu"));
+  const version = (JSON.parse(await readFile(join(ortDir, "..", "package.json"), "utf8")) as { version: string }).version;
+  const wasm = new Uint8Array(await readFile(join(ortDir, ORT_WASM)));
+  const parts = [];
+  for (let offset = 0, index = 0; offset < wasm.length; offset += PART_BYTES, index++) {
+    const part = wasm.subarray(offset, offset + PART_BYTES);
+    const path = `${ORT_WASM}.part${index}`;
+    out.set(`ort/${path}`, part);
+    parts.push({ path, bytes: part.length, sha256: sha256(part) });
+  }
+  const runtime: RuntimeManifest = { runtime: "onnxruntime-web", version, file: ORT_WASM, bytes: wasm.length, sha256: sha256(wasm), parts };
+  out.set("ort/runtime.json", text(JSON.stringify(runtime, null, 2)));
+  return runtime;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => relative(OUT, join(e.parentPath, e.name)));
+}
+
+/**
+ * Writes only what changed and removes only what is gone, never the folder: a `wrangler dev` may be
+ * serving it (tests run `npm start` beside servers on the same web/dist).
+ */
+async function sync(out: Output): Promise<number> {
+  let written = 0;
+  for (const [path, bytes] of out) {
+    const target = join(OUT, path);
+    const current = await readFile(target).catch(() => null);
+    if (current && Buffer.compare(current, bytes) === 0) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+    written++;
+  }
+  for (const path of await listFiles(OUT)) if (!out.has(path)) await rm(join(OUT, path));
+  return written;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const out: Output = new Map();
+  await bundle(out);
+  const runtime = await ortRuntime(out);
+  out.set("index.html", await readFile(join(ROOT, "web", "demo", "index.html")));
+  out.set("assets/style.css", await readFile(join(ROOT, "web", "demo", "style.css")));
+  // Exactly the pinned files: the manifest says what ships.
+  const manifest = await readFile(join(ROOT, "models", "manifest.json"));
+  out.set("models/manifest.json", manifest);
+  for (const model of (JSON.parse(manifest.toString()) as ModelManifest).models) {
+    for (const file of model.files) out.set(`models/${model.path}/${file.path}`, await readFile(join(ROOT, "models", model.path, file.path)));
+  }
+  // Cross-origin isolation lets ORT use SharedArrayBuffer (threaded WASM); manifests are never
+  // cached by HTTP so a new pin is seen at once, while pinned files are verified by digest anyway.
+  out.set("_headers", text([
+    "/*",
+    "  Cross-Origin-Opener-Policy: same-origin",
+    "  Cross-Origin-Embedder-Policy: require-corp",
+    "  Cross-Origin-Resource-Policy: same-origin",
+    "/models/manifest.json",
+    "  Cache-Control: no-store",
+    "/ort/runtime.json",
+    "  Cache-Control: no-store",
+    "",
+  ].join("\n")));
+  const written = await sync(out);
+  console.log(`web/dist: ${out.size} files, ${written} written, in ${Math.round(performance.now() - started)} ms (ort ${runtime.version}, ${runtime.parts.length} parts)`);
+}
+
+await main();

@@ -1,0 +1,203 @@
+import type { ClientFrame, JournalEntry, LeaseOffer, ServerFrame, StepRuntime } from "../../src/protocol/index.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { GenerateResult } from "../engine/messages.ts";
+import { ClientError, toClientError } from "../errors.ts";
+import { Transcript, type TranscriptMessage } from "./transcript.ts";
+
+export interface ClientOptions {
+  baseUrl: string;
+  session: string;
+  token: string;
+  /** Runs the steps the session leases to this device; without one the client only observes. */
+  engine?: Engine | null;
+  maxNewTokens?: number;
+  /** Reconnect backoff: first delay, doubling up to the cap, with jitter. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export type ClientStatus = "connecting" | "open" | "reconnecting" | "closed";
+
+export type ClientEvent =
+  | { type: "status"; status: ClientStatus }
+  | { type: "journal"; entries: JournalEntry[] }
+  | { type: "message"; message: TranscriptMessage }
+  | { type: "delta"; opKey: string; text: string }
+  | { type: "step"; opKey: string; result: GenerateResult }
+  | { type: "error"; error: ClientError };
+
+export interface Client {
+  readonly transcript: Transcript;
+  readonly status: ClientStatus;
+  readonly lastSeq: number;
+  /** Partial text of steps still streaming, by opKey. */
+  readonly streaming: ReadonlyMap<string, string>;
+  /** Time from opening the socket to the welcome frame, last connect. */
+  readonly connectMs: number | null;
+  on(listener: (event: ClientEvent) => void): () => void;
+  send(text: string): Promise<number>;
+  decide(opKey: string, decision: "approve" | "reject"): Promise<void>;
+  close(): void;
+}
+
+/** Connects to a session over its WebSocket and keeps following it across drops and reloads. */
+export function createClient(options: ClientOptions): Client {
+  return new SessionClient(options);
+}
+
+class SessionClient implements Client {
+  readonly transcript = new Transcript();
+  readonly streaming = new Map<string, string>();
+  status: ClientStatus = "connecting";
+  lastSeq = 0;
+  connectMs: number | null = null;
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private closed = false;
+  private nextRef = 1;
+  private readonly replies = new Map<string, { resolve: (seq: number | null) => void; reject: (error: ClientError) => void }>();
+  private readonly listeners = new Set<(event: ClientEvent) => void>();
+  private readonly running = new Set<string>();
+
+  constructor(private readonly options: ClientOptions) {
+    this.connect();
+  }
+
+  on(listener: (event: ClientEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ClientEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private setStatus(status: ClientStatus): void {
+    this.status = status;
+    this.emit({ type: "status", status });
+  }
+
+  private connect(): void {
+    const url = new URL(`/v1/sessions/${encodeURIComponent(this.options.session)}/ws`, this.options.baseUrl);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("token", this.options.token);
+    const started = performance.now();
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      const role = this.options.engine ? "device" : "observer";
+      const model = this.options.engine?.state.status === "ready" ? this.options.engine.state.model.pin : null;
+      this.write({ type: "hello", role, afterSeq: this.lastSeq, model });
+    });
+    socket.addEventListener("message", (event) => {
+      const frame = JSON.parse(String(event.data)) as ServerFrame;
+      if (frame.type === "welcome") {
+        this.connectMs = performance.now() - started;
+        this.attempt = 0;
+        this.setStatus("open");
+      }
+      this.receive(frame);
+    });
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      for (const reply of this.replies.values()) reply.reject(new ClientError("connection_closed", "the connection closed before the session answered"));
+      this.replies.clear();
+      if (this.closed) return this.setStatus("closed");
+      this.setStatus("reconnecting");
+      const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 250, maxMs: 10_000 };
+      const delay = Math.min(maxMs, initialMs * 2 ** this.attempt++) * (0.75 + Math.random() * 0.5);
+      setTimeout(() => !this.closed && this.connect(), delay);
+    });
+  }
+
+  private write(frame: ClientFrame): void {
+    this.socket?.send(JSON.stringify(frame));
+  }
+
+  private request(frame: ClientFrame & { ref?: string }): Promise<number | null> {
+    if (this.status !== "open") return Promise.reject(new ClientError("connection_closed", "not connected to the session"));
+    const ref = `r${this.nextRef++}`;
+    return new Promise((resolve, reject) => {
+      this.replies.set(ref, { resolve, reject });
+      this.write({ ...frame, ref });
+    });
+  }
+
+  private receive(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "journal": {
+        this.lastSeq = Math.max(this.lastSeq, ...frame.entries.map((e) => e.seq));
+        for (const entry of frame.entries) if (entry.opKey && entry.type !== "step.leased") this.streaming.delete(entry.opKey);
+        this.emit({ type: "journal", entries: frame.entries });
+        for (const message of this.transcript.apply(frame.entries)) this.emit({ type: "message", message });
+        return;
+      }
+      case "step.delta":
+        this.streaming.set(frame.opKey, (this.streaming.get(frame.opKey) ?? "") + frame.text);
+        return this.emit({ type: "delta", opKey: frame.opKey, text: frame.text });
+      case "lease.offer":
+        return void this.runStep(frame);
+      case "ack":
+      case "error": {
+        const reply = frame.ref === null ? undefined : this.replies.get(frame.ref);
+        if (frame.ref !== null) this.replies.delete(frame.ref);
+        if (frame.type === "ack") return reply?.resolve(frame.seq);
+        const error = new ClientError(frame.code === "not_found" ? "connection_closed" : "generation_failed", `${frame.code}: ${frame.message}`);
+        return reply ? reply.reject(error) : this.emit({ type: "error", error });
+      }
+      case "welcome":
+        return;
+    }
+  }
+
+  /** A leased inference step: run it on the engine, stream it, and report how it ran. */
+  private async runStep(offer: LeaseOffer): Promise<void> {
+    const engine = this.options.engine;
+    if (!engine || this.running.has(offer.leaseId)) return;
+    this.running.add(offer.leaseId);
+    const lease = { opKey: offer.opKey, leaseId: offer.leaseId };
+    try {
+      const result = await engine.generate(offer.messages, {
+        maxNewTokens: this.options.maxNewTokens ?? 96,
+        onToken: (text) => {
+          this.streaming.set(offer.opKey, (this.streaming.get(offer.opKey) ?? "") + text);
+          this.emit({ type: "delta", opKey: offer.opKey, text });
+          this.write({ type: "step.delta", ...lease, text });
+        },
+      });
+      const coldStart = result.coldStart && { ...result.coldStart, connectMs: this.connectMs ?? 0 };
+      const runtime: StepRuntime = {
+        backend: result.model.backend,
+        dtype: result.model.dtype,
+        contextLength: result.model.contextLength,
+        tokens: result.tokens,
+        decodeMs: result.decodeMs,
+        coldStart,
+        fallbacks: result.fallbacks,
+      };
+      this.emit({ type: "step", opKey: offer.opKey, result: { ...result, coldStart } });
+      this.write({ type: "step.complete", ...lease, output: result.text, model: result.model.pin, runtime });
+    } catch (error) {
+      const typed = toClientError(error, "generation_failed");
+      this.emit({ type: "error", error: typed });
+      // A device that cannot run the model says so for good; the session decides what comes next.
+      this.write({ type: "step.fail", ...lease, code: typed.code, message: typed.message.slice(0, 2000), retryable: typed.code !== "device_unavailable" });
+    } finally {
+      this.running.delete(offer.leaseId);
+    }
+  }
+
+  async send(text: string): Promise<number> {
+    const seq = await this.request({ type: "user.message", text });
+    return seq ?? this.lastSeq;
+  }
+
+  async decide(opKey: string, decision: "approve" | "reject"): Promise<void> {
+    await this.request({ type: "approval.decide", opKey, decision });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.close(1000, "client closed");
+  }
+}

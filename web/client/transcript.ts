@@ -1,0 +1,71 @@
+import type { Json, JournalEntry, StepRuntime } from "../../src/protocol/index.ts";
+
+/** Where a message was computed: the badge every assistant message carries. */
+export type MessageOrigin =
+  | { kind: "device"; model: string; backend: StepRuntime["backend"] | null; dtype: StepRuntime["dtype"] | null }
+  | { kind: "hosted"; model: string }
+  | { kind: "tool"; tool: string };
+
+export interface TranscriptMessage {
+  seq: number;
+  role: "user" | "assistant" | "tool";
+  text: string;
+  opKey: string | null;
+  origin: MessageOrigin | null;
+}
+
+const field = (payload: Json, key: string): Json | undefined =>
+  typeof payload === "object" && payload !== null && !Array.isArray(payload) ? payload[key] : undefined;
+const text = (value: Json | undefined): string => (typeof value === "string" ? value : JSON.stringify(value ?? null));
+
+/** Hosted steps are stamped `hosted:<provider>/<model>`; everything else ran on a device. */
+function originOf(model: Json | undefined, runtime: StepRuntime | null): MessageOrigin | null {
+  if (typeof model !== "string") return null;
+  if (model.startsWith("hosted:")) return { kind: "hosted", model: model.slice("hosted:".length) };
+  return { kind: "device", model, backend: runtime?.backend ?? null, dtype: runtime?.dtype ?? null };
+}
+
+/** The conversation as a reader sees it, folded from journal rows (idempotent per seq). */
+export class Transcript {
+  readonly messages: TranscriptMessage[] = [];
+  /** step.completed runtime by opKey: the assistant message of the same step takes its backend. */
+  private readonly runtimes = new Map<string, StepRuntime | null>();
+  private seen = 0;
+
+  /** Returns the messages this batch added. */
+  apply(entries: JournalEntry[]): TranscriptMessage[] {
+    const added: TranscriptMessage[] = [];
+    for (const entry of entries) {
+      if (entry.seq <= this.seen) continue;
+      this.seen = entry.seq;
+      const message = this.fold(entry);
+      if (message) {
+        this.messages.push(message);
+        added.push(message);
+      }
+    }
+    return added;
+  }
+
+  private fold(entry: JournalEntry): TranscriptMessage | null {
+    const { payload, opKey, seq } = entry;
+    switch (entry.type) {
+      case "user.message":
+        return { seq, role: "user", text: text(field(payload, "text")), opKey, origin: null };
+      case "assistant.message":
+        return { seq, role: "assistant", text: text(field(payload, "text")), opKey, origin: originOf(field(payload, "model"), this.runtimes.get(opKey ?? "") ?? null) };
+      case "step.completed": {
+        const runtime = (field(payload, "runtime") ?? null) as StepRuntime | null;
+        if (opKey) this.runtimes.set(opKey, runtime);
+        const call = field(payload, "toolCall");
+        if (call !== undefined) return { seq, role: "assistant", text: `→ ${text(call)}`, opKey, origin: originOf(field(payload, "model"), runtime) };
+        const result = field(payload, "result");
+        return result === undefined ? null : { seq, role: "tool", text: text(result), opKey, origin: { kind: "tool", tool: opKey ?? "" } };
+      }
+      case "turn.failed":
+        return { seq, role: "assistant", text: `turn failed: ${text(field(payload, "code"))} ${text(field(payload, "message"))}`, opKey, origin: null };
+      default:
+        return null;
+    }
+  }
+}

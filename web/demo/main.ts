@@ -1,0 +1,120 @@
+import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
+import { createClient, Engine, type ClientEvent, type EngineEvent, type TranscriptMessage } from "../index.ts";
+import { badgeText, coldStartRows, describeState } from "./view.ts";
+
+const params = new URLSearchParams(location.search);
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Reuses this tab's session across reloads; `?fresh` starts a new one. */
+async function session(): Promise<SessionCreated> {
+  const saved = sessionStorage.getItem("dormant.session");
+  if (saved && !params.has("fresh")) return JSON.parse(saved) as SessionCreated;
+  const response = await fetch("/v1/sessions", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  if (!response.ok) throw new Error(`creating a session failed: HTTP ${response.status} ${await response.text()}`);
+  const created = (await response.json()) as SessionCreated;
+  sessionStorage.setItem("dormant.session", JSON.stringify(created));
+  return created;
+}
+
+function log(text: string): void {
+  const item = document.createElement("li");
+  item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  $("engine-log").prepend(item);
+}
+
+function render(message: TranscriptMessage): void {
+  document.querySelector(`[data-stream="${message.opKey}"]`)?.remove();
+  const item = document.createElement("li");
+  item.className = message.role;
+  item.dataset.seq = String(message.seq);
+  item.textContent = message.text;
+  const badge = badgeText(message.origin);
+  if (badge) {
+    const span = document.createElement("span");
+    span.className = `badge ${message.origin?.kind ?? ""}`;
+    span.dataset.origin = message.origin?.kind ?? "";
+    span.textContent = badge;
+    item.append(span);
+  }
+  $("messages").append(item);
+}
+
+function stream(opKey: string, text: string): void {
+  let item = document.querySelector<HTMLElement>(`[data-stream="${opKey}"]`);
+  if (!item) {
+    item = document.createElement("li");
+    item.className = "assistant streaming";
+    item.dataset.stream = opKey;
+    $("messages").append(item);
+  }
+  item.textContent = text;
+}
+
+function showColdStart(coldStart: ColdStart, extra: Record<string, number | null>): void {
+  const body = $("cold-start").querySelector("tbody")!;
+  body.replaceChildren(...coldStartRows(coldStart, extra).map(([label, value]) => {
+    const row = document.createElement("tr");
+    row.innerHTML = "<td></td><td></td>";
+    row.cells[0]!.textContent = label;
+    row.cells[1]!.textContent = value;
+    return row;
+  }));
+}
+
+async function main(): Promise<void> {
+  const created = await session();
+  const device = (params.get("device") ?? "auto") as "auto" | "webgpu" | "wasm";
+  const dtype = (params.get("dtype") ?? "auto") as "auto" | "fp32" | "q8";
+  const idle = Number(params.get("idleUnloadMs") ?? 5 * 60_000);
+  const engine = new Engine({ baseUrl: location.origin, device, dtype, idleUnloadMs: idle });
+  const client = createClient({ baseUrl: location.origin, session: created.id, token: created.token, engine });
+  const engineEvents: EngineEvent[] = [];
+  const clientEvents: ClientEvent[] = [];
+  Object.assign(window, { dormant: { client, engine, session: created, engineEvents, clientEvents } });
+
+  engine.on((event) => {
+    engineEvents.push(event);
+    if (event.type === "state") $("device").textContent = describeState(event.state);
+    if (event.type === "ladder") log(`step down: ${event.reason}`);
+    if (event.type === "cache") {
+      const e = event.event;
+      if (e.type === "progress") {
+        const bar = $<HTMLProgressElement>("bytes-progress");
+        bar.max = Math.max(1, e.bytesTotal);
+        bar.value = e.bytesDone;
+        $("download-status").textContent = `${e.filesDone}/${e.filesTotal} files · ${(e.bytesDone / 2 ** 20).toFixed(1)} / ${(e.bytesTotal / 2 ** 20).toFixed(1)} MiB`;
+      } else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
+    }
+  });
+  client.on((event) => {
+    clientEvents.push(event);
+    if (event.type === "status") $("connection").textContent = event.status;
+    if (event.type === "message") render(event.message);
+    if (event.type === "delta") stream(event.opKey, client.streaming.get(event.opKey) ?? "");
+    if (event.type === "error") log(`${event.error.code}: ${event.error.message}`);
+    if (event.type === "step" && event.result.coldStart) {
+      // The server half of the cold start: the session's first wake (constructor → hydrate → event).
+      const coldStart = event.result.coldStart;
+      void fetch(`/v1/sessions/${created.id}/stats`, { headers: { authorization: `Bearer ${created.token}` } })
+        .then((r) => r.json() as Promise<SessionStats>)
+        .then((stats) => {
+          const wake = stats.recentWakes.at(-1) ?? null;
+          showColdStart(coldStart, { "server wake: constructor": wake?.constructorMs ?? null, "server wake: hydrate": wake?.hydrateMs ?? null, "server wake: first event": wake?.firstEventMs ?? null });
+        })
+        .catch(() => showColdStart(coldStart, {}));
+    }
+  });
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $<HTMLInputElement>("input");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    client.send(text).catch((error: Error) => log(error.message));
+  });
+  if (!params.has("lazy")) engine.load().then((m) => log(`loaded ${m.pin} on ${m.backend}/${m.dtype}`), (error: Error) => log(error.message));
+}
+
+main().catch((error: Error) => {
+  $("connection").textContent = `error: ${error.message}`;
+});

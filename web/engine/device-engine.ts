@@ -1,0 +1,234 @@
+import { modelPin, sha256Hex, type ChatMessage, type ManifestModel, type ModelManifest, type RuntimeManifest } from "../../src/protocol/index.ts";
+import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
+import { ClientError } from "../errors.ts";
+import { probeCapabilities } from "./capabilities.ts";
+import { isResourceFailure, planLadder, rungName } from "./ladder.ts";
+import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
+import { ModelRunner, useVerifiedArtifacts } from "./runner.ts";
+
+export interface EngineSink {
+  cache(event: CacheEvent): void;
+  state(state: EngineState): void;
+  ladder(from: Rung, to: Rung | null, reason: string): void;
+}
+
+async function fetchJson<T>(url: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: "no-store" });
+  } catch (error) {
+    throw new ClientError("offline", `cannot reach ${url}`, { cause: error });
+  }
+  if (!response.ok) throw new ClientError("manifest_invalid", `${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * The device side of inference, inside the Web Worker: pins from the manifests, verified bytes from
+ * the cache, a ladder of ways to run, and the model unloaded again when idle.
+ */
+export class DeviceEngine {
+  private readonly cache: ArtifactCache;
+  private rungs: Rung[] | null = null;
+  private runner: ModelRunner | null = null;
+  private loaded: LoadedModel | null = null;
+  private unreportedColdStart = false;
+  private ortReady = false;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private fallbacks: string[] = [];
+
+  constructor(private readonly options: EngineOptions, private readonly sink: EngineSink) {
+    this.cache = new ArtifactCache(options.cacheName ? { cacheName: options.cacheName } : {});
+  }
+
+  private url(path: string): string {
+    return new URL(path, this.options.baseUrl).href;
+  }
+
+  private async manifests(): Promise<{ model: ManifestModel; runtime: RuntimeManifest }> {
+    const [manifest, runtime] = await Promise.all([
+      this.cache.lastKnown(this.url("/models/manifest.json"), fetchJson<ModelManifest>),
+      this.cache.lastKnown(this.url("/ort/runtime.json"), fetchJson<RuntimeManifest>),
+    ]);
+    const model = manifest.models?.find((m) => m.id === this.options.modelId);
+    if (!model) throw new ClientError("manifest_invalid", `model ${this.options.modelId} is not in the manifest`);
+    return { model, runtime };
+  }
+
+  private modelFiles(model: ManifestModel, rung: Rung): Map<string, PinnedFile> {
+    const variantFiles = new Set(model.variants.map((v) => v.file));
+    const chosen = model.variants.find((v) => v.dtype === rung.dtype)?.file;
+    const files = new Map<string, PinnedFile>();
+    for (const file of model.files) {
+      if (variantFiles.has(file.path) && file.path !== chosen) continue;
+      files.set(file.path, { url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes });
+    }
+    return files;
+  }
+
+  private runtimeFiles(runtime: RuntimeManifest): PinnedFile[] {
+    return runtime.parts.map((part) => ({ url: this.url(`/ort/${part.path}`), sha256: part.sha256, bytes: part.bytes }));
+  }
+
+  async isCached(): Promise<boolean> {
+    const { model, runtime } = await this.manifests();
+    const rung = (await this.ladder(model))[0];
+    if (!rung) return false;
+    return this.cache.isCached([...this.modelFiles(model, rung).values(), ...this.runtimeFiles(runtime)]);
+  }
+
+  async deleteCache(): Promise<void> {
+    const { model, runtime } = await this.manifests();
+    const all = model.files.map((f) => ({ url: this.url(`/models/${model.path}/${f.path}`), sha256: f.sha256, bytes: f.bytes }));
+    await this.cache.delete([...all, ...this.runtimeFiles(runtime)]);
+    this.sink.state({ status: "idle", cached: false });
+  }
+
+  private async ladder(model: ManifestModel): Promise<Rung[]> {
+    if (this.rungs) return this.rungs;
+    const cached = new Set<string>();
+    for (const variant of model.variants) {
+      const file = model.files.find((f) => f.path === variant.file);
+      if (file && (await this.cache.isCached([{ url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes }]))) cached.add(file.path);
+    }
+    this.rungs = planLadder(model, this.options, await probeCapabilities(cached));
+    return this.rungs;
+  }
+
+  /** Loads the best rung that works; each failure that a smaller rung may survive steps down. */
+  async load(): Promise<LoadedModel> {
+    if (this.loaded) return this.loaded;
+    const { model, runtime } = await this.manifests();
+    for (let rung = (await this.ladder(model))[0]; rung; rung = this.rungs?.[0]) {
+      try {
+        this.sink.state({ status: "loading", rung });
+        this.loaded = await this.loadRung(model, runtime, rung);
+        this.unreportedColdStart = true;
+        this.sink.state({ status: "ready", model: this.loaded });
+        return this.loaded;
+      } catch (error) {
+        if (!isResourceFailure(error)) {
+          const typed = error instanceof ClientError ? error : new ClientError("model_load_failed", String(error), { cause: error });
+          this.sink.state({ status: "failed", error: typed.toJSON() });
+          throw typed;
+        }
+        this.stepDown(rung, error);
+      }
+    }
+    const reason = `no way to run ${model.id} on this device${this.fallbacks.length ? ` (${this.fallbacks.join("; ")})` : ""}`;
+    this.sink.state({ status: "unavailable", reason });
+    throw new ClientError("device_unavailable", reason);
+  }
+
+  private async loadRung(model: ManifestModel, runtime: RuntimeManifest, rung: Rung): Promise<LoadedModel> {
+    const files = this.modelFiles(model, rung);
+    const wanted = [...files.values(), ...(this.ortReady ? [] : this.runtimeFiles(runtime))];
+    const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event));
+    let verifyMs = loaded.verifyMs;
+    const byPath = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
+    let wasm = new Uint8Array(0);
+    if (!this.ortReady) {
+      wasm = new Uint8Array(runtime.bytes);
+      let offset = 0;
+      for (const part of this.runtimeFiles(runtime)) {
+        wasm.set(loaded.files.get(part.url)!, offset);
+        offset += part.bytes;
+      }
+      const started = performance.now();
+      if ((await sha256Hex(wasm)) !== runtime.sha256) throw new ClientError("integrity_mismatch", `${runtime.file}: joined parts do not match the pinned sha256`);
+      verifyMs += performance.now() - started;
+    }
+    useVerifiedArtifacts(model.id, this.url("/models/"), byPath, wasm);
+    const compileStarted = performance.now();
+    const runner = await ModelRunner.load(model, rung);
+    const compileMs = performance.now() - compileStarted;
+    this.ortReady = true;
+    const warmupStarted = performance.now();
+    try {
+      await runner.generate([{ role: "user", content: "hi" }], 1, () => undefined);
+    } catch (error) {
+      await runner.dispose().catch(() => undefined);
+      throw error;
+    }
+    const warmupMs = performance.now() - warmupStarted;
+    this.runner = runner;
+    return {
+      ...rung,
+      modelId: model.id,
+      pin: modelPin(model, rung.dtype),
+      coldStart: {
+        connectMs: 0, // the client, which owns the socket, fills this in
+        cacheLookupMs: loaded.cacheLookupMs,
+        downloadMs: loaded.downloadMs,
+        verifyMs,
+        compileMs,
+        warmupMs,
+        firstTokenMs: 0,
+        bytesDownloaded: loaded.bytesDownloaded,
+        bytesFromCache: loaded.bytesFromCache,
+      },
+    };
+  }
+
+  private stepDown(from: Rung, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    // A missing GPU takes every WebGPU rung with it.
+    const gpuGone = from.backend === "webgpu" && /lost|destroy|no available backend|adapter/i.test(reason);
+    this.rungs = (this.rungs ?? []).filter((r) => r !== from && !(gpuGone && r.backend === "webgpu"));
+    const to = this.rungs[0] ?? null;
+    this.fallbacks.push(`${rungName(from)} → ${to ? rungName(to) : "none"}: ${reason.slice(0, 120)}`);
+    this.sink.ladder(from, to, reason);
+  }
+
+  async generate(messages: ChatMessage[], maxNewTokens: number, onText: (text: string) => void): Promise<GenerateResult> {
+    this.cancelIdle();
+    this.fallbacks = [];
+    try {
+      for (;;) {
+        const model = await this.load();
+        const runner = this.runner!;
+        this.sink.state({ status: "generating", model });
+        try {
+          const generation = await runner.generate(messages, maxNewTokens, onText);
+          const coldStart = this.unreportedColdStart ? { ...model.coldStart, firstTokenMs: generation.firstTokenMs } : null;
+          this.unreportedColdStart = false;
+          this.sink.state({ status: "ready", model });
+          return { ...generation, model, coldStart, fallbacks: [...this.fallbacks] };
+        } catch (error) {
+          if (!isResourceFailure(error)) throw new ClientError("generation_failed", String(error), { cause: error });
+          await this.unload();
+          // ORT keeps one WebGPU context per instance: once it failed mid-run, only a fresh worker
+          // (see Engine) gets a working runtime back.
+          if (runner.rung.backend === "webgpu") throw new ClientError("device_lost", error instanceof Error ? error.message : String(error));
+          this.stepDown(runner.rung, error);
+        }
+      }
+    } finally {
+      this.scheduleIdle();
+    }
+  }
+
+  injectFault(fault: EngineFault): void {
+    if (!this.runner) throw new ClientError("engine_unloaded", "no model is loaded to inject a fault into");
+    this.runner.injectFault(fault);
+  }
+
+  async unload(): Promise<void> {
+    this.cancelIdle();
+    const runner = this.runner;
+    this.runner = null;
+    this.loaded = null;
+    await runner?.dispose().catch(() => undefined);
+    this.sink.state({ status: "idle", cached: null });
+  }
+
+  private scheduleIdle(): void {
+    this.cancelIdle();
+    this.idleTimer = setTimeout(() => void this.unload(), this.options.idleUnloadMs);
+  }
+
+  private cancelIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+}

@@ -1,0 +1,113 @@
+import type { ChatMessage } from "../../src/protocol/index.ts";
+import { ClientError, toClientError } from "../errors.ts";
+import { rungName } from "./ladder.ts";
+import type { EngineEvent, EngineFault, EngineOptions, EngineRequest, EngineState, GenerateResult, LoadedModel } from "./messages.ts";
+
+type Listener = (event: EngineEvent) => void;
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onToken?: (text: string) => void };
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+
+export const DEFAULT_ENGINE_OPTIONS = { modelId: "dormant-agent-tiny", device: "auto", dtype: "auto", idleUnloadMs: 5 * 60_000 } as const;
+
+/**
+ * The page-side handle of the engine worker: typed requests, streamed tokens, events. When the GPU
+ * is lost mid-step the worker's ORT instance is unusable, so the engine replaces the worker with one
+ * limited to WASM and runs the step again there.
+ */
+export class Engine {
+  private worker!: Worker;
+  private readonly options: EngineOptions;
+  private readonly workerUrl: string | URL;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<Listener>();
+  private nextId = 1;
+  state: EngineState = { status: "idle", cached: null };
+
+  constructor(options: Partial<EngineOptions> & { baseUrl: string; workerUrl?: string }) {
+    const { workerUrl, ...rest } = options;
+    this.workerUrl = workerUrl ?? new URL("/assets/engine-worker.js", options.baseUrl);
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...rest };
+    this.spawn(this.options);
+  }
+
+  private spawn(options: EngineOptions): void {
+    this.worker = new Worker(this.workerUrl, { type: "module", name: "dormant-engine" });
+    this.worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => this.receive(event.data));
+    void this.request({ type: "configure", options });
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private receive(event: EngineEvent): void {
+    if (event.type === "state") this.state = event.state;
+    if (event.type === "token") this.pending.get(event.id)?.onToken?.(event.text);
+    if (event.type === "reply") {
+      const pending = this.pending.get(event.id);
+      this.pending.delete(event.id);
+      if (event.ok) pending?.resolve(event.value);
+      else pending?.reject(toClientError(event.error, "generation_failed"));
+    }
+    this.emit(event);
+  }
+
+  private request<T>(message: WithoutId<EngineRequest>, onToken?: (text: string) => void): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...(onToken ? { onToken } : {}) });
+      this.worker.postMessage({ ...message, id } as EngineRequest);
+    });
+  }
+
+  load(): Promise<LoadedModel> {
+    return this.request({ type: "load" });
+  }
+
+  async generate(messages: ChatMessage[], options: { maxNewTokens?: number; onToken?: (text: string) => void } = {}): Promise<GenerateResult> {
+    const run = () => this.request<GenerateResult>({ type: "generate", messages, maxNewTokens: options.maxNewTokens ?? 96 }, options.onToken);
+    const from = this.state.status === "ready" || this.state.status === "generating" ? this.state.model : null;
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof ClientError && error.code === "device_lost") || this.options.device === "webgpu") throw error;
+      this.terminateWorker(error);
+      this.spawn({ ...this.options, device: "wasm" });
+      const result = await run();
+      const fallback = `${from ? rungName(from) : "webgpu"} → ${rungName(result.model)}: ${error.message.slice(0, 120)}`;
+      if (from) this.emit({ type: "ladder", from, to: result.model, reason: error.message });
+      return { ...result, fallbacks: [fallback, ...result.fallbacks] };
+    }
+  }
+
+  unload(): Promise<void> {
+    return this.request({ type: "unload" });
+  }
+
+  isCached(): Promise<boolean> {
+    return this.request({ type: "cache.status" });
+  }
+
+  deleteCache(): Promise<void> {
+    return this.request({ type: "cache.delete" });
+  }
+
+  injectFault(fault: EngineFault): Promise<void> {
+    return this.request({ type: "fault", fault });
+  }
+
+  private terminateWorker(reason: Error): void {
+    this.worker.terminate();
+    for (const pending of this.pending.values()) pending.reject(reason);
+    this.pending.clear();
+  }
+
+  terminate(): void {
+    this.terminateWorker(new ClientError("engine_unloaded", "engine terminated"));
+  }
+}

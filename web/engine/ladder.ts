@@ -1,0 +1,57 @@
+import type { ManifestModel } from "../../src/protocol/index.ts";
+import type { EngineOptions, Rung } from "./messages.ts";
+
+export interface DeviceCapabilities {
+  webgpu: { ok: true; maxBufferSize: number } | { ok: false; reason: string };
+  /** navigator.deviceMemory in bytes (bucketed by the browser), when exposed. */
+  deviceMemoryBytes: number | null;
+  /** Storage this origin may still fill (quota − usage), when the browser says. */
+  storageFreeBytes: number | null;
+  /** Variant files already whole in the cache: they need no storage. */
+  cachedFiles: ReadonlySet<string>;
+}
+
+/** The largest share of the device's memory one model may plan to use. */
+const MEMORY_SHARE = 0.25;
+
+/**
+ * Every way to run the model that fits (memory budget, adapter limits, free storage), best first: per backend (WebGPU, then WASM), the larger
+ * dtype, then the smaller, then the smaller at half context. A failure steps to the next rung.
+ */
+export function planLadder(model: ManifestModel, options: EngineOptions, caps: DeviceCapabilities): Rung[] {
+  const budget = options.memoryBudgetBytes ?? (caps.deviceMemoryBytes === null ? Infinity : caps.deviceMemoryBytes * MEMORY_SHARE);
+  const variants = [...model.variants]
+    .filter((v) => options.dtype === "auto" || v.dtype === options.dtype)
+    .sort((a, b) => b.estimatedPeakBytes - a.estimatedPeakBytes);
+  const backends = (["webgpu", "wasm"] as const).filter((b) => (options.device === "auto" || options.device === b) && (b === "wasm" || fitsAdapter(model, caps)));
+  const rungs: Rung[] = [];
+  for (const backend of backends) {
+    const fitting = variants.filter((v) => v.estimatedPeakBytes <= budget && fitsStorage(model, v.file, caps));
+    for (const variant of fitting) rungs.push({ backend, dtype: variant.dtype, contextLength: model.contextLength });
+    const smallest = fitting.at(-1) ?? variants.at(-1);
+    // Half the context halves the KV cache: the last resort before the next backend.
+    if (smallest && (fitting.length > 0 || (smallest.estimatedPeakBytes / 2 <= budget && fitsStorage(model, smallest.file, caps)))) {
+      rungs.push({ backend, dtype: smallest.dtype, contextLength: Math.floor(model.contextLength / 2) });
+    }
+  }
+  return rungs;
+}
+
+function fitsStorage(model: ManifestModel, file: string, caps: DeviceCapabilities): boolean {
+  if (caps.storageFreeBytes === null || caps.cachedFiles.has(file)) return true;
+  return (model.files.find((f) => f.path === file)?.bytes ?? 0) <= caps.storageFreeBytes;
+}
+
+/** The embedding matrix is the largest single buffer: the adapter must hold it in one binding. */
+function fitsAdapter(model: ManifestModel, caps: DeviceCapabilities): boolean {
+  if (!caps.webgpu.ok) return false;
+  return model.architecture.vocab_size * model.architecture.n_embd * 4 <= caps.webgpu.maxBufferSize;
+}
+
+export const rungName = (rung: Rung) => `${rung.backend}/${rung.dtype}@${rung.contextLength}`;
+
+/** Failures that a smaller rung may survive: out of memory, a lost GPU, a refused allocation. */
+export function isResourceFailure(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  return /out of memory|oom|device (was )?lost|devicelost|allocat|RangeError|no available backend|webgpu|buffer/i.test(text);
+}

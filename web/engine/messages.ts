@@ -1,0 +1,70 @@
+import type { ChatMessage, ColdStart, DeviceBackend, DeviceDtype } from "../../src/protocol/index.ts";
+import type { CacheEvent } from "../cache/events.ts";
+import type { ClientErrorCode } from "../errors.ts";
+
+/** What the page asks of the engine: where the pins live and which devices it may use. */
+export interface EngineOptions {
+  /** Origin (or base URL) serving /models/manifest.json and /ort/runtime.json. */
+  baseUrl: string;
+  modelId: string;
+  device: "auto" | DeviceBackend;
+  dtype: "auto" | DeviceDtype;
+  /** Unload the model after this long without a step (the device scales to zero too). */
+  idleUnloadMs: number;
+  /** Cap on the model's estimated peak memory; default from navigator.deviceMemory. */
+  memoryBudgetBytes?: number;
+  cacheName?: string;
+}
+
+/** One rung of the memory ladder: a way to run the model, most capable first. */
+export interface Rung {
+  backend: DeviceBackend;
+  dtype: DeviceDtype;
+  contextLength: number;
+}
+
+export interface LoadedModel extends Rung {
+  modelId: string;
+  /** `id@sha256:<digest of the ONNX file in use>`, stamped on every step this device computes. */
+  pin: string;
+  coldStart: ColdStart;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  decodeMs: number;
+  firstTokenMs: number;
+  model: LoadedModel;
+  /** Cold start of a load this step had to do; null when the model was already in memory. */
+  coldStart: ColdStart | null;
+  fallbacks: string[];
+}
+
+/** Test and chaos levers: a real `device.destroy()` on WebGPU, or an allocation failure. */
+export type EngineFault = "device_lost" | "oom";
+
+export type EngineRequest =
+  | { id: number; type: "configure"; options: EngineOptions }
+  | { id: number; type: "load" }
+  | { id: number; type: "generate"; messages: ChatMessage[]; maxNewTokens: number }
+  | { id: number; type: "unload" }
+  | { id: number; type: "cache.status" }
+  | { id: number; type: "cache.delete" }
+  | { id: number; type: "fault"; fault: EngineFault };
+
+export type EngineEvent =
+  | { type: "cache"; event: CacheEvent }
+  | { type: "token"; id: number; text: string }
+  | { type: "state"; state: EngineState }
+  | { type: "ladder"; from: Rung; to: Rung | null; reason: string }
+  | { type: "reply"; id: number; ok: true; value: unknown }
+  | { type: "reply"; id: number; ok: false; error: { code: ClientErrorCode; message: string } };
+
+export type EngineState =
+  | { status: "idle"; cached: boolean | null }
+  | { status: "loading"; rung: Rung }
+  | { status: "ready"; model: LoadedModel }
+  | { status: "generating"; model: LoadedModel }
+  | { status: "unavailable"; reason: string }
+  | { status: "failed"; error: { code: ClientErrorCode; message: string } };

@@ -1,0 +1,147 @@
+import { AutoModelForCausalLM, AutoTokenizer, BaseStreamer, env, type TextStreamer } from "@huggingface/transformers";
+import { renderPrompt, type ChatMessage, type ManifestModel } from "../../src/protocol/index.ts";
+import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
+import type { EngineFault, Rung } from "./messages.ts";
+
+type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
+
+/** Tokens kept free for the answer when old turns must be dropped to fit the context. */
+const MIN_ROOM = 48;
+
+export interface Generation {
+  text: string;
+  tokens: number;
+  decodeMs: number;
+  firstTokenMs: number;
+}
+
+/**
+ * Points transformers.js at verified bytes only: model files come from `files` (keyed by their
+ * path inside the model folder), ORT's wasm from `wasmBinary` (once per worker: ORT keeps its instance); nothing is fetched by the library.
+ */
+export function useVerifiedArtifacts(modelId: string, modelBase: string, files: Map<string, Uint8Array>, wasmBinary: Uint8Array): void {
+  // "Local" is our own origin; every pinned file is answered by `customCache` before any fetch.
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = modelBase;
+  env.useBrowserCache = false;
+  env.useWasmCache = false;
+  env.useCustomCache = true;
+  env.customCache = {
+    async match(request: string | Request) {
+      const key = typeof request === "string" ? request : request.url;
+      for (const [path, bytes] of files) {
+        if (key.endsWith(`${modelId}/${path}`)) return new Response(bytes.slice().buffer, { headers: { "content-length": String(bytes.length) } });
+      }
+      return undefined;
+    },
+    async put() {
+      // Our cache already holds the verified file; the library's copy would be unverified.
+    },
+  };
+  const wasm = env.backends.onnx.wasm!;
+  wasm.wasmBinary = wasmBinary.slice().buffer;
+  // No paths: the bundled ORT then uses its embedded factory; transformers.js's default (a CDN) is unreachable.
+  wasm.wasmPaths = undefined;
+  // One thread: ORT's pthreads would re-run this bundled worker script (decisions/0005).
+  wasm.numThreads = 1;
+}
+
+/** Streams generated text as tokens arrive; the first `put` is the prompt and is skipped. */
+class TextSink extends BaseStreamer {
+  private readonly ids: number[] = [];
+  private promptSeen = false;
+  private sent = "";
+  firstTokenAt = 0;
+
+  constructor(private readonly tokenizer: Tokenizer, private readonly onText: (text: string) => void) {
+    super();
+  }
+
+  override put(value: bigint[][]): void {
+    if (!this.promptSeen) {
+      this.promptSeen = true;
+      return;
+    }
+    if (this.ids.length === 0) this.firstTokenAt = performance.now();
+    this.ids.push(...(value[0] ?? []).map(Number));
+    const text = this.tokenizer.decode(this.ids, { skip_special_tokens: false });
+    // Hold back a trailing replacement char: a multi-byte character may still be incomplete.
+    const stable = text.endsWith("\uFFFD") ? text.slice(0, -1) : text;
+    if (stable.length > this.sent.length && stable.startsWith(this.sent)) {
+      this.onText(stable.slice(this.sent.length));
+      this.sent = stable;
+    }
+  }
+
+  override end(): void {}
+}
+
+export class ModelRunner {
+  private fault: EngineFault | null = null;
+
+  private constructor(
+    readonly rung: Rung,
+    private readonly tokenizer: Tokenizer,
+    private readonly model: CausalLM,
+  ) {}
+
+  static async load(manifestModel: ManifestModel, rung: Rung): Promise<ModelRunner> {
+    const tokenizer = await AutoTokenizer.from_pretrained(manifestModel.id);
+    const model = await AutoModelForCausalLM.from_pretrained(manifestModel.id, { device: rung.backend, dtype: rung.dtype });
+    return new ModelRunner(rung, tokenizer, model);
+  }
+
+  /** The prompt for `messages`, dropping the oldest turns until it leaves room in this rung's context. */
+  private fit(messages: ChatMessage[], maxNewTokens: number): { ids: number[]; room: number } {
+    for (let start = 0; start < messages.length; start++) {
+      if (start > 0 && messages[start]?.role !== "user") continue;
+      const ids = this.tokenizer.encode(renderPrompt(messages.slice(start)), { add_special_tokens: false });
+      const room = this.rung.contextLength - ids.length;
+      if (room >= Math.min(MIN_ROOM, maxNewTokens)) return { ids, room };
+    }
+    throw new RangeError(`the last turn does not fit a ${this.rung.contextLength}-token context`);
+  }
+
+  async generate(messages: ChatMessage[], maxNewTokens: number, onText: (text: string) => void): Promise<Generation> {
+    this.throwInjectedFault();
+    const { ids, room } = this.fit(messages, maxNewTokens);
+    const sink = new TextSink(this.tokenizer, onText);
+    const started = performance.now();
+    const output = await this.model.generate({
+      ...greedyInputs(ids, Math.min(maxNewTokens, room)),
+      // The library types `streamer` as a TextStreamer; any BaseStreamer is what it calls.
+      streamer: sink as unknown as TextStreamer,
+    });
+    const decodeMs = performance.now() - started;
+    const generated = generatedIds(output, ids.length);
+    return {
+      text: this.tokenizer.decode(generated, { skip_special_tokens: false }),
+      tokens: generated.length,
+      decodeMs,
+      firstTokenMs: (sink.firstTokenAt || performance.now()) - started,
+    };
+  }
+
+  /** `device_lost` destroys the real GPUDevice ORT uses; `oom` makes the next step fail to allocate. */
+  injectFault(fault: EngineFault): void {
+    if (fault === "device_lost") {
+      const device = (env.backends.onnx.webgpu as { device?: { destroy(): void } } | undefined)?.device;
+      device?.destroy();
+    } else {
+      this.fault = fault;
+    }
+  }
+
+  private throwInjectedFault(): void {
+    const fault = this.fault;
+    this.fault = null;
+    // device_lost needs no help: ORT's next run on the destroyed device fails by itself.
+    if (fault === "oom") throw new RangeError("WebAssembly.Memory(): could not allocate memory (injected oom)");
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}

@@ -1,0 +1,54 @@
+// The engine's Web Worker: inference never runs on the page's thread.
+import { ClientError } from "../errors.ts";
+import { DeviceEngine } from "./device-engine.ts";
+import type { EngineEvent, EngineRequest } from "./messages.ts";
+
+interface WorkerScope {
+  postMessage(message: EngineEvent): void;
+  addEventListener(type: "message", listener: (event: MessageEvent<EngineRequest>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+const post = (event: EngineEvent) => scope.postMessage(event);
+let engine: DeviceEngine | null = null;
+
+function configured(): DeviceEngine {
+  if (!engine) throw new ClientError("engine_unloaded", "the engine has not been configured");
+  return engine;
+}
+
+async function handle(request: EngineRequest): Promise<unknown> {
+  switch (request.type) {
+    case "configure":
+      engine = new DeviceEngine(request.options, {
+        cache: (event) => post({ type: "cache", event }),
+        state: (state) => post({ type: "state", state }),
+        ladder: (from, to, reason) => post({ type: "ladder", from, to, reason }),
+      });
+      return null;
+    case "load":
+      return configured().load();
+    case "generate":
+      return configured().generate(request.messages, request.maxNewTokens, (text) => post({ type: "token", id: request.id, text }));
+    case "unload":
+      return configured().unload();
+    case "cache.status":
+      return configured().isCached();
+    case "cache.delete":
+      return configured().deleteCache();
+    case "fault":
+      return configured().injectFault(request.fault);
+  }
+}
+
+// Requests run one at a time, in order: a load and a generate never race for the model.
+let queue: Promise<void> = Promise.resolve();
+scope.addEventListener("message", ({ data: request }) => {
+  queue = queue.then(async () => {
+    try {
+      post({ type: "reply", id: request.id, ok: true, value: (await handle(request)) ?? null });
+    } catch (error) {
+      const typed = error instanceof ClientError ? error : new ClientError("generation_failed", error instanceof Error ? error.message : String(error));
+      post({ type: "reply", id: request.id, ok: false, error: typed.toJSON() });
+    }
+  });
+});

@@ -1,0 +1,36 @@
+/** Stable codes for what the browser half can fail with; apps branch on `code`, never on text. */
+export type ClientErrorCode =
+  | "quota_exceeded"
+  | "integrity_mismatch"
+  | "offline"
+  | "download_failed"
+  | "manifest_invalid"
+  | "device_unavailable"
+  | "device_lost"
+  | "model_load_failed"
+  | "generation_failed"
+  | "engine_unloaded"
+  | "connection_closed";
+
+export class ClientError extends Error {
+  readonly code: ClientErrorCode;
+
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ClientError";
+    this.code = code;
+  }
+
+  toJSON(): { code: ClientErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Errors cross the worker boundary as plain objects; this restores the class on the other side. */
+export function toClientError(value: unknown, fallback: ClientErrorCode): ClientError {
+  if (value instanceof ClientError) return value;
+  if (typeof value === "object" && value !== null && "code" in value && "message" in value) {
+    return new ClientError(value.code as ClientErrorCode, String(value.message));
+  }
+  return new ClientError(fallback, value instanceof Error ? value.message : String(value), { cause: value });
+}
