@@ -49,8 +49,12 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
           const readMs = performance.now() - readStarted;
           const raw = new Worker("/assets/bench-raw-worker.js", { type: "module" });
           const rawRuns = (runs: number) =>
-            new Promise<{ tokens: number; ms: number }[]>((resolve) => {
-              raw.onmessage = (event) => resolve(event.data as { tokens: number; ms: number }[]);
+            new Promise<{ tokens: number; ms: number }[]>((resolve, reject) => {
+              raw.onmessage = (event) => {
+                const reply = event.data as { runs?: { tokens: number; ms: number }[]; error?: string };
+                if (reply.runs) resolve(reply.runs);
+                else reject(new Error(`raw transformers.js: ${reply.error}`));
+              };
               raw.postMessage({ prompt, maxNewTokens, runs, device: "wasm", dtype });
             });
           await rawRuns(1);

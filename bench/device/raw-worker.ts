@@ -31,6 +31,7 @@ let loaded: Promise<{ tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pr
 
 async function load(data: RawRequest) {
   env.allowRemoteModels = false;
+  env.allowLocalModels = true;
   env.localModelPath = "/models/";
   env.useBrowserCache = false;
   env.useWasmCache = false;
@@ -43,18 +44,24 @@ async function load(data: RawRequest) {
   return { tokenizer, model };
 }
 
-scope.addEventListener("message", async ({ data }) => {
+async function measure(data: RawRequest): Promise<{ tokens: number; ms: number }[]> {
   const first = loaded === null;
   loaded ??= load(data);
   const { tokenizer, model } = await loaded;
   const ids = tokenizer.encode(data.prompt, { add_special_tokens: false });
-  const input = () => greedyInputs(ids, data.maxNewTokens);
-  if (first) await model.generate(input()); // warm-up, as our engine does at load
+  if (first) await model.generate(greedyInputs(ids, data.maxNewTokens)); // warm-up, as our engine does at load
   const runs: { tokens: number; ms: number }[] = [];
   for (let i = 0; i < data.runs; i++) {
     const started = performance.now();
-    const out = await model.generate(input());
+    const out = await model.generate(greedyInputs(ids, data.maxNewTokens));
     runs.push({ tokens: generatedIds(out, ids.length).length, ms: performance.now() - started });
   }
-  scope.postMessage(runs);
+  return runs;
+}
+
+scope.addEventListener("message", ({ data }) => {
+  measure(data).then(
+    (runs) => scope.postMessage({ runs }),
+    (error: unknown) => scope.postMessage({ error: String(error) }),
+  );
 });

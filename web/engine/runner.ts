@@ -48,11 +48,13 @@ export function useVerifiedArtifacts(modelId: string, modelBase: string, files: 
   wasm.numThreads = 1;
 }
 
-/** Streams generated text as tokens arrive; the first `put` is the prompt and is skipped. */
+/**
+ * Streams generated text as tokens arrive; the first `put` is the prompt and is skipped. Only ids
+ * not yet shown are decoded, held back while they end inside a multi-byte character.
+ */
 class TextSink extends BaseStreamer {
-  private readonly ids: number[] = [];
+  private pending: number[] = [];
   private promptSeen = false;
-  private sent = "";
   firstTokenAt = 0;
 
   constructor(private readonly tokenizer: Tokenizer, private readonly onText: (text: string) => void) {
@@ -64,15 +66,12 @@ class TextSink extends BaseStreamer {
       this.promptSeen = true;
       return;
     }
-    if (this.ids.length === 0) this.firstTokenAt = performance.now();
-    this.ids.push(...(value[0] ?? []).map(Number));
-    const text = this.tokenizer.decode(this.ids, { skip_special_tokens: false });
-    // Hold back a trailing replacement char: a multi-byte character may still be incomplete.
-    const stable = text.endsWith("\uFFFD") ? text.slice(0, -1) : text;
-    if (stable.length > this.sent.length && stable.startsWith(this.sent)) {
-      this.onText(stable.slice(this.sent.length));
-      this.sent = stable;
-    }
+    if (this.firstTokenAt === 0) this.firstTokenAt = performance.now();
+    this.pending.push(...(value[0] ?? []).map(Number));
+    const text = this.tokenizer.decode(this.pending, { skip_special_tokens: false });
+    if (text.endsWith("\uFFFD")) return;
+    this.pending = [];
+    this.onText(text);
   }
 
   override end(): void {}
