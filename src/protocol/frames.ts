@@ -16,7 +16,8 @@ export type ClientRole = "device" | "observer";
 
 /** Frames a client sends. `ref` is echoed on the ack or error so a client can match replies. */
 export type ClientFrame = { ref?: string } & (
-  | { type: "hello"; role: ClientRole; afterSeq: number; model: string | null }
+  /** `device`: a client's stable id across reconnects; a newer socket with it retires older ones. */
+  | { type: "hello"; role: ClientRole; afterSeq: number; model: string | null; device: string | null }
   | { type: "user.message"; text: string }
   | { type: "step.delta"; opKey: string; leaseId: string; text: string }
   | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string | null; runtime: StepRuntime | null }
@@ -59,7 +60,8 @@ export function parseClientFrame(text: string): ClientFrame {
       const role = obj.role ?? "observer";
       if (role !== "device" && role !== "observer") throw new DormantError("invalid_request", '"role" must be device or observer');
       const afterSeq = optionalInt(obj, "afterSeq", { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 0;
-      return { ...base, type: "hello", role, afterSeq, model: optionalModel(obj) };
+      const device = obj.device === undefined || obj.device === null ? null : requireString(obj, "device", { max: 100 });
+      return { ...base, type: "hello", role, afterSeq, model: optionalModel(obj), device };
     }
     case "step.delta":
       return { ...base, type: "step.delta", ...lease(obj), text: requireString(obj, "text", { max: MAX_FRAME_BYTES, min: 0 }) };

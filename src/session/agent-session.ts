@@ -234,7 +234,9 @@ export class AgentSession extends DurableObject<Env> {
     const ack = (seq: number | null = null) => this.sockets.send(socket, { type: "ack", ref, seq });
     switch (frame.type) {
       case "hello": {
-        const { clientId } = this.sockets.update(socket, { role: frame.role, subscribed: true });
+        const { clientId } = this.sockets.update(socket, { role: frame.role, subscribed: true, device: frame.device });
+        // Leases of the retired sockets fall to settle(), which offers them again (to this socket).
+        if (frame.device) this.sockets.retire(frame.device, socket);
         const { journal } = loop.store;
         this.sockets.send(socket, { type: "welcome", sessionId: loop.store.meta.id, lastSeq: journal.lastSeq(), protocol: PROTOCOL_VERSION });
         for (let page = journal.read(frame.afterSeq, JOURNAL_PAGE); page.entries.length > 0; page = journal.read(page.next, JOURNAL_PAGE)) {

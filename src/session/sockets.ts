@@ -5,6 +5,8 @@ import type { DeviceTransport } from "./agent-loop";
 export interface SocketAttachment {
   clientId: string;
   role: ClientRole;
+  /** The client's own stable id (hello.device), when it sent one. */
+  device?: string | null;
   /** Journal rows are pushed only after the client said hello (and got its catch-up). */
   subscribed: boolean;
   connectedAt: number;
@@ -63,6 +65,22 @@ export class SessionSockets implements DeviceTransport {
 
   relay(frame: ServerFrame, except: WebSocket): void {
     for (const { socket, attachment } of this.live()) if (attachment.subscribed && socket !== except) this.send(socket, frame);
+  }
+
+  /**
+   * Closes this client's older sockets: after a drop the server may still hold a half-open one,
+   * and leases held there would otherwise wait for their deadline.
+   */
+  retire(device: string, keep: WebSocket): void {
+    for (const { socket, attachment } of this.live()) {
+      if (socket === keep || attachment.device !== device) continue;
+      this.markClosing(socket);
+      try {
+        socket.close(1000, "replaced by a newer connection");
+      } catch {
+        // Already gone.
+      }
+    }
   }
 
   pickDevice(): string | null {

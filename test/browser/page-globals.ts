@@ -10,6 +10,8 @@ export interface PageGlobals {
   dormant: {
     session: SessionCreated;
     engineEvents: EngineEvent[];
+    clientEvents: { type: string; status?: string }[];
+    client: { status: string; transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] } };
     engine: {
       state: EngineState;
       load(): Promise<unknown>;

@@ -28,7 +28,7 @@ describe("chat format", () => {
 
 describe("frames", () => {
   it("validates shape, size and enums with typed codes", () => {
-    expect(parseClientFrame('{"type":"hello","role":"device","afterSeq":3}')).toEqual({ type: "hello", role: "device", afterSeq: 3, model: null });
+    expect(parseClientFrame('{"type":"hello","role":"device","afterSeq":3}')).toEqual({ type: "hello", role: "device", afterSeq: 3, model: null, device: null });
     const code = (text: string) => {
       try {
         parseClientFrame(text);

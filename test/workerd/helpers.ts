@@ -86,13 +86,13 @@ export class ScriptedClient {
     });
   }
 
-  static async connect(session: TestSession, role: "device" | "observer" = "device", afterSeq = 0): Promise<ScriptedClient> {
+  static async connect(session: TestSession, role: "device" | "observer" = "device", afterSeq = 0, device?: string): Promise<ScriptedClient> {
     const res = await api(`/v1/sessions/${session.id}/ws?token=${encodeURIComponent(session.token)}`, { headers: { upgrade: "websocket" } });
     expect(res.status).toBe(101);
     const socket = res.webSocket!;
     socket.accept();
     const client = new ScriptedClient(socket);
-    client.send({ type: "hello", role, afterSeq });
+    client.send({ type: "hello", role, afterSeq, ...(device ? { device } : {}) });
     await client.next("welcome");
     return client;
   }

@@ -53,4 +53,27 @@ describe("WebSockets across hibernation", () => {
     const retry = (await s.journal()).find((e) => e.type === "step.retry");
     expect(retry?.payload).toMatchObject({ reason: "device_disconnected", attempt: 2 });
   });
+
+  it("a reconnecting device retires its half-open socket, and the step it held is offered again at once", async () => {
+    const s = await createSession();
+    const stale = await ScriptedClient.connect(s, "device", 0, "device-a");
+    const other = await ScriptedClient.connect(s, "observer", 0, "device-b");
+    stale.send({ type: "user.message", text: "hi", ref: "m" });
+    const held = await stale.nextOffer();
+    // The same client comes back on a new socket (its old one never closed from the server's view).
+    const fresh = await ScriptedClient.connect(s, "device", 0, "device-a");
+    const moved = await fresh.nextOffer();
+    expect(moved.opKey).toBe(held.opKey);
+    expect(moved.leaseId).not.toBe(held.leaseId);
+    await waitForClose(stale.socket);
+    // Another client's socket is untouched.
+    expect(other.socket.readyState).toBe(WebSocket.OPEN);
+    fresh.complete(moved, "Hello!");
+    await fresh.next("ack");
+  });
 });
+
+function waitForClose(socket: WebSocket): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => socket.addEventListener("close", () => resolve()));
+}

@@ -57,6 +57,8 @@ class SessionClient implements Client {
   private readonly replies = new Map<string, { resolve: (seq: number | null) => void; reject: (error: ClientError) => void }>();
   private readonly listeners = new Set<(event: ClientEvent) => void>();
   private readonly running = new Set<string>();
+  /** Stable across reconnects: lets the session retire a half-open socket of ours at once. */
+  private readonly device = crypto.randomUUID();
 
   constructor(private readonly options: ClientOptions) {
     this.connect();
@@ -86,7 +88,7 @@ class SessionClient implements Client {
     socket.addEventListener("open", () => {
       const role = this.options.engine ? "device" : "observer";
       const model = this.options.engine?.state.status === "ready" ? this.options.engine.state.model.pin : null;
-      this.write({ type: "hello", role, afterSeq: this.lastSeq, model });
+      this.write({ type: "hello", role, afterSeq: this.lastSeq, model, device: this.device });
     });
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(String(event.data)) as ServerFrame;

@@ -1,0 +1,50 @@
+import type { WebSocketRoute } from "playwright-core";
+import { expect, test } from "vitest";
+import { openDemo, useDemoStack } from "./chromium.ts";
+import { demoSession, engineSettled, journal } from "./demo-session.ts";
+import type { PageGlobals } from "./page-globals.ts";
+
+const stack = useDemoStack();
+
+test("a dropped socket reconnects with backoff and resumes from the last seq: nothing missed, nothing twice", async () => {
+  const context = await stack.browser.newContext();
+  // Every session socket goes through a Playwright proxy, so the test can cut it like a network drop.
+  const routes: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+  await context.routeWebSocket(/\/v1\/sessions\/.*\/ws/, (route) => {
+    routes.push({ page: route, server: route.connectToServer() });
+  });
+  const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=fp32`, context);
+  expect(await engineSettled(demo.page)).toMatchObject({ status: "ready" });
+  await demo.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "open");
+  const session = await demoSession(demo.page);
+
+  // Only the page sees the drop: the server still holds a half-open socket, as after a real network
+  // loss. The client's hello on reconnect (same `device`) retires it, so its lease moves at once.
+  await routes[0]!.page.close({ code: 1001, reason: "network drop" });
+  await demo.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "reconnecting");
+  // While this device is away, a message arrives over HTTP: the session journals it and waits.
+  const sent = await fetch(`${stack.server.url}/v1/sessions/${session.id}/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ type: "user.message", text: "what is 6 * 7?" }),
+  });
+  expect(sent.status).toBe(201);
+
+  // Back: the client says hello with its last seq, catches up, takes the lease and answers, well
+  // before the 120 s lease deadline the half-open socket would otherwise have held it to.
+  await demo.page.waitForFunction(
+    () => (globalThis as unknown as PageGlobals).dormant.client.transcript.messages.some((m) => m.role === "assistant" && m.origin?.kind === "device" && m.origin.backend === "wasm"),
+    null,
+    { timeout: 60_000 },
+  );
+  expect(routes.length).toBe(2);
+  const statuses = await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.clientEvents.flatMap((e) => (e.type === "status" ? [e.status] : [])));
+  expect(statuses).toEqual(["open", "reconnecting", "open"]);
+  const shown = await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.client.transcript.messages.map((m) => m.seq));
+  expect(new Set(shown).size).toBe(shown.length);
+  expect(await demo.page.locator("#messages li.user").count()).toBe(1);
+  const rows = await journal(stack.server.url, session);
+  expect(rows.filter((e) => e.type === "user.message")).toHaveLength(1);
+  expect(rows.some((e) => e.type === "assistant.message")).toBe(true);
+  await context.close();
+});
