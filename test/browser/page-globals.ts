@@ -11,7 +11,7 @@ export interface PageGlobals {
     session: SessionCreated;
     engineEvents: EngineEvent[];
     clientEvents: { type: string; status?: string }[];
-    client: { status: string; transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] } };
+    client: { status: string; lastSeq: number; transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] } };
     engine: {
       state: EngineState;
       load(): Promise<unknown>;

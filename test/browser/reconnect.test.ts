@@ -2,6 +2,7 @@ import type { WebSocketRoute } from "playwright-core";
 import { expect, test } from "vitest";
 import { openDemo, useDemoStack } from "./chromium.ts";
 import { demoSession, engineSettled, journal } from "./demo-session.ts";
+import type { JournalEntry, SessionCreated } from "../../src/protocol/index.ts";
 import type { PageGlobals } from "./page-globals.ts";
 
 const stack = useDemoStack();
@@ -32,19 +33,26 @@ test("a dropped socket reconnects with backoff and resumes from the last seq: no
 
   // Back: the client says hello with its last seq, catches up, takes the lease and answers, well
   // before the 120 s lease deadline the half-open socket would otherwise have held it to.
-  await demo.page.waitForFunction(
-    () => (globalThis as unknown as PageGlobals).dormant.client.transcript.messages.some((m) => m.role === "assistant" && m.origin?.kind === "device" && m.origin.backend === "wasm"),
-    null,
-    { timeout: 60_000 },
-  );
+  const rows = await untilAnswered(stack.server.url, session);
   expect(routes.length).toBe(2);
   const statuses = await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.clientEvents.flatMap((e) => (e.type === "status" ? [e.status] : [])));
   expect(statuses).toEqual(["open", "reconnecting", "open"]);
+  expect(rows.filter((e) => e.type === "user.message")).toHaveLength(1);
+  expect(rows.find((e) => e.type === "assistant.message")?.payload).toMatchObject({ model: expect.stringMatching(/^dormant-agent-tiny@sha256:/) });
+  // The page gets every row through the answer, each once.
+  const answerSeq = rows.find((e) => e.type === "assistant.message")!.seq;
+  await demo.page.waitForFunction((seq) => (globalThis as unknown as PageGlobals).dormant.client.lastSeq >= seq, answerSeq);
   const shown = await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.client.transcript.messages.map((m) => m.seq));
   expect(new Set(shown).size).toBe(shown.length);
+  expect(shown).toContain(answerSeq);
   expect(await demo.page.locator("#messages li.user").count()).toBe(1);
-  const rows = await journal(stack.server.url, session);
-  expect(rows.filter((e) => e.type === "user.message")).toHaveLength(1);
-  expect(rows.some((e) => e.type === "assistant.message")).toBe(true);
   await context.close();
 });
+
+async function untilAnswered(baseUrl: string, session: SessionCreated, timeoutMs = 60_000): Promise<JournalEntry[]> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const rows = await journal(baseUrl, session);
+    if (rows.some((e) => e.type === "assistant.message" || e.type === "turn.failed")) return rows;
+  }
+  throw new Error("the turn did not end after the reconnect");
+}
