@@ -9,7 +9,7 @@ import { startDevServer, type DevServer } from "../test/node/dev-server.ts";
 import { mean, printTable, type BenchRow } from "./table.ts";
 
 const MESSAGES: ChatMessage[] = [{ role: "user", content: "email bob@example.com about lunch: moved to noon on friday" }];
-const BLOCKS = 4;
+const BLOCKS = 6;
 const RUNS_PER_BLOCK = 3;
 const MAX_NEW_TOKENS = 64;
 

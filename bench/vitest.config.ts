@@ -12,6 +12,8 @@ export default defineConfig({
     root,
     reporters: ["default"],
     silent: false,
+    // One benchmark file at a time: the workerd and browser benches would otherwise share 2 cores.
+    fileParallelism: false,
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: resolve(root, "wrangler.toml") } })],
