@@ -10,7 +10,8 @@ export type ClientErrorCode =
   | "model_load_failed"
   | "generation_failed"
   | "engine_unloaded"
-  | "connection_closed";
+  | "connection_closed"
+  | "request_refused";
 
 export class ClientError extends Error {
   readonly code: ClientErrorCode;

@@ -144,7 +144,8 @@ class SessionClient implements Client {
         const reply = frame.ref === null ? undefined : this.replies.get(frame.ref);
         if (frame.ref !== null) this.replies.delete(frame.ref);
         if (frame.type === "ack") return reply?.resolve(frame.seq);
-        const error = new ClientError(frame.code === "not_found" ? "connection_closed" : "generation_failed", `${frame.code}: ${frame.message}`);
+        // The session's own code (from src/protocol's ERROR_STATUS) leads the message.
+        const error = new ClientError("request_refused", `${frame.code}: ${frame.message}`);
         return reply ? reply.reject(error) : this.emit({ type: "error", error });
       }
       case "welcome":
