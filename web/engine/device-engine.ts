@@ -1,4 +1,4 @@
-import { modelPin, sha256Hex, type ChatMessage, type ManifestModel, type ModelManifest, type RuntimeManifest } from "../../src/protocol/index.ts";
+import { modelPin, sha256Hex, type ChatMessage, type ManifestFile, type ManifestModel, type ModelManifest, type RuntimeManifest } from "../../src/protocol/index.ts";
 import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
@@ -55,13 +55,17 @@ export class DeviceEngine {
     return { model, runtime };
   }
 
+  private pinned(model: ManifestModel, file: ManifestFile): PinnedFile {
+    return { url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes };
+  }
+
   private modelFiles(model: ManifestModel, rung: Rung): Map<string, PinnedFile> {
     const variantFiles = new Set(model.variants.map((v) => v.file));
     const chosen = model.variants.find((v) => v.dtype === rung.dtype)?.file;
     const files = new Map<string, PinnedFile>();
     for (const file of model.files) {
       if (variantFiles.has(file.path) && file.path !== chosen) continue;
-      files.set(file.path, { url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes });
+      files.set(file.path, this.pinned(model, file));
     }
     return files;
   }
@@ -79,7 +83,7 @@ export class DeviceEngine {
 
   async deleteCache(): Promise<void> {
     const { model, runtime } = await this.manifests();
-    const all = model.files.map((f) => ({ url: this.url(`/models/${model.path}/${f.path}`), sha256: f.sha256, bytes: f.bytes }));
+    const all = model.files.map((f) => this.pinned(model, f));
     await this.cache.delete([...all, ...this.runtimeFiles(runtime)]);
     this.sink.state({ status: "idle", cached: false });
   }
@@ -89,7 +93,7 @@ export class DeviceEngine {
     const cached = new Set<string>();
     for (const variant of model.variants) {
       const file = model.files.find((f) => f.path === variant.file);
-      if (file && (await this.cache.isCached([{ url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes }]))) cached.add(file.path);
+      if (file && (await this.cache.isCached([this.pinned(model, file)]))) cached.add(file.path);
     }
     this.rungs = planLadder(model, this.options, await probeCapabilities(cached));
     return this.rungs;
