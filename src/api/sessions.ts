@@ -3,6 +3,9 @@ import {
   DormantError,
   SESSION_ID_PATTERN,
   parseClientEvent,
+  parseConsentDecision,
+  parseConsentId,
+  requireRecord,
   parseResolution,
   parseSessionOptions,
   sha256Hex,
@@ -21,7 +24,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  * The session's RPC surface as plain method types: workerd's generic stub typing recurses too
  * deeply for the compiler on these result unions.
  */
-type SessionStub = Pick<AgentSession, "init" | "view" | "appendEvent" | "readJournal" | "decide" | "resolve" | "stats" | "fetch">;
+type SessionStub = Pick<
+  AgentSession,
+  "init" | "view" | "appendEvent" | "readJournal" | "decide" | "resolve" | "stats" | "fetch" | "decideConsent" | "runHosted" | "revokeConsent"
+>;
 
 function stub(c: Context<AppEnv>): SessionStub {
   const id = c.req.param("id");
@@ -54,7 +60,7 @@ sessions.post("/", async (c) => {
   const options = parseSessionOptions((await readJson(c)).value);
   const id = c.env.AGENT_SESSION.newUniqueId();
   const created = unwrap(await (c.env.AGENT_SESSION.get(id) as unknown as SessionStub).init(options));
-  const body: SessionCreated = { ...created, token: await signToken(tokenSecret(c.env), created.id, created.tenant) };
+  const body: SessionCreated = { ...created, policy: options.policy, token: await signToken(tokenSecret(c.env), created.id, created.tenant) };
   return c.json(body, 201);
 });
 
@@ -103,3 +109,21 @@ sessions.post("/:id/operations/:opKey/resolve", async (c) => {
 });
 
 sessions.get("/:id/stats", async (c) => c.json(unwrap(await stub(c).stats(c.var.claims.tenant))));
+
+// Consent: a person's answer to a consent request, a hosted run on the strength of a grant, revocation.
+sessions.post("/:id/operations/:opKey/consent", async (c) => {
+  const decision = parseConsentDecision((await readJson(c)).value);
+  const result = unwrap(await stub(c).decideConsent(c.var.claims.tenant, c.req.param("opKey"), decision));
+  return c.json(result, result.consent ? 201 : 200);
+});
+
+sessions.post("/:id/operations/:opKey/hosted", async (c) => {
+  const { value } = await readJson(c);
+  const body = requireRecord(value ?? {}, "body");
+  const consentId = body.consentId === undefined || body.consentId === null ? null : parseConsentId(body);
+  return c.json(unwrap(await stub(c).runHosted(c.var.claims.tenant, c.req.param("opKey"), consentId)), 202);
+});
+
+sessions.delete("/:id/consents/:consentId", async (c) =>
+  c.json(unwrap(await stub(c).revokeConsent(c.var.claims.tenant, c.req.param("consentId")))),
+);

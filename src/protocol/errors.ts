@@ -10,12 +10,18 @@ export const ERROR_STATUS = {
   approval_already_decided: 409,
   operation_not_pending: 409,
   lease_mismatch: 409,
+  consent_not_pending: 409,
+  consent_required: 403,
+  hosted_not_allowed: 403,
   payload_too_large: 413,
   malformed_model_output: 422,
   idempotency_key_reused: 422,
   session_not_initialized: 404,
   internal: 500,
   misconfigured: 500,
+  provider_failed: 502,
+  provider_unavailable: 503,
+  provider_timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,4 +1,5 @@
 import type { ChatMessage } from "./chat-format.ts";
+import { parseConsentDecision, parseConsentId, parseUnavailableReason, type ConsentDecision, type DeviceUnavailableReason } from "./consent.ts";
 import { parseStepRuntime, type StepRuntime } from "./device.ts";
 import { DormantError, type ErrorCode } from "./errors.ts";
 import { parseClientEvent } from "./events.ts";
@@ -18,11 +19,17 @@ export type ClientRole = "device" | "observer";
 export type ClientFrame = { ref?: string } & (
   /** `device`: a client's stable id across reconnects; a newer socket with it retires older ones. */
   | { type: "hello"; role: ClientRole; afterSeq: number; model: string | null; device: string | null }
-  | { type: "user.message"; text: string }
+  /** `idempotencyKey`: a message resent from a client's outbox is appended once. */
+  | { type: "user.message"; text: string; idempotencyKey: string | null }
+  /** Whether this device can serve inference now; `reason` says why not. */
+  | { type: "device.status"; available: boolean; reason: DeviceUnavailableReason | null }
   | { type: "step.delta"; opKey: string; leaseId: string; text: string }
   | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string | null; runtime: StepRuntime | null }
-  | { type: "step.fail"; opKey: string; leaseId: string; code: string; message: string; retryable: boolean }
+  /** `reason` is set when the device cannot serve at all (code `device_unavailable`). */
+  | { type: "step.fail"; opKey: string; leaseId: string; code: string; message: string; retryable: boolean; reason: DeviceUnavailableReason | null }
   | { type: "approval.decide"; opKey: string; decision: "approve" | "reject" }
+  | { type: "consent.decide"; opKey: string; decision: ConsentDecision }
+  | { type: "consent.revoke"; consentId: string }
 );
 
 export interface LeaseOffer {
@@ -82,14 +89,28 @@ export function parseClientFrame(text: string): ClientFrame {
         code: requireString(obj, "code", { max: 64 }),
         message: requireString(obj, "message", { max: 2000, min: 0 }),
         retryable: obj.retryable === true,
+        reason: obj.reason === undefined || obj.reason === null ? null : parseUnavailableReason(obj.reason),
       };
     case "approval.decide": {
       if (obj.decision !== "approve" && obj.decision !== "reject") throw new DormantError("invalid_request", '"decision" must be approve or reject');
       return { ...base, type: "approval.decide", opKey: requireString(obj, "opKey", KEY), decision: obj.decision };
     }
+    case "device.status": {
+      if (typeof obj.available !== "boolean") throw new DormantError("invalid_request", '"available" must be a boolean');
+      const reason = obj.available || obj.reason === undefined || obj.reason === null ? null : parseUnavailableReason(obj.reason);
+      return { ...base, type: "device.status", available: obj.available, reason };
+    }
+    case "consent.decide":
+      return { ...base, type: "consent.decide", opKey: requireString(obj, "opKey", KEY), decision: parseConsentDecision(obj) };
+    case "consent.revoke":
+      return { ...base, type: "consent.revoke", consentId: parseConsentId(obj) };
+    case "user.message": {
+      const idempotencyKey = obj.idempotencyKey === undefined || obj.idempotencyKey === null ? null : requireString(obj, "idempotencyKey", KEY);
+      return { ...base, ...parseClientEvent(obj), idempotencyKey };
+    }
     default:
       // Client events share the frame channel: `user.message` and future event types.
-      return { ...base, ...parseClientEvent(obj) };
+      return { ...base, ...parseClientEvent(obj), idempotencyKey: null };
   }
 }
 

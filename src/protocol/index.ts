@@ -1,4 +1,5 @@
 export * from "./chat-format.ts";
+export * from "./consent.ts";
 export * from "./device.ts";
 export * from "./digest.ts";
 export * from "./errors.ts";
@@ -7,6 +8,7 @@ export * from "./frames.ts";
 export * from "./journal.ts";
 export * from "./manifest.ts";
 export * from "./operations.ts";
+export * from "./policy.ts";
 export * from "./session.ts";
 export * from "./validate.ts";
 export * from "./version.ts";

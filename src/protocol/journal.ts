@@ -17,6 +17,12 @@ export const JOURNAL_EVENT_TYPES = [
   "approval.expired",
   "assistant.message",
   "turn.failed",
+  "device.unavailable",
+  "device.available",
+  "consent.requested",
+  "consent.granted",
+  "consent.declined",
+  "consent.revoked",
 ] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 

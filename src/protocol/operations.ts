@@ -18,7 +18,7 @@ export interface OperationView {
   effect: ToolEffect | null;
   approval: ApprovalState | null;
   /** Set while the operation waits for a person (approval or an uncertain effect). */
-  waitingFor: "approval" | "resolution" | "device" | null;
+  waitingFor: "approval" | "resolution" | "device" | "consent" | null;
   updatedAt: number;
 }
 

@@ -1,5 +1,7 @@
 import type { ChatMessage } from "./chat-format.ts";
+import type { ConsentGrant } from "./consent.ts";
 import { DormantError } from "./errors.ts";
+import { parseDataPolicy, type DataPolicy } from "./policy.ts";
 import type { OperationView, UncertainResolution } from "./operations.ts";
 import { optionalInt, requireRecord } from "./validate.ts";
 
@@ -12,6 +14,8 @@ export interface SessionOptions {
   approvalTimeoutSeconds: number;
   /** How long a device holds an inference lease before the step is offered again. */
   leaseTimeoutSeconds: number;
+  /** The app's data policy: may steps run hosted, where, with which data. */
+  policy: DataPolicy;
 }
 
 export const SESSION_DEFAULTS = { approvalTimeoutSeconds: 24 * 3600, leaseTimeoutSeconds: 120 } as const;
@@ -29,6 +33,7 @@ export function parseSessionOptions(value: unknown): SessionOptions {
       SESSION_DEFAULTS.approvalTimeoutSeconds,
     leaseTimeoutSeconds:
       optionalInt(obj, "leaseTimeoutSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.leaseTimeoutSeconds,
+    policy: parseDataPolicy(obj.policy),
   };
 }
 
@@ -36,6 +41,7 @@ export interface SessionCreated {
   id: string;
   token: string;
   tenant: string;
+  policy: DataPolicy;
 }
 
 export interface SessionView {
@@ -47,6 +53,9 @@ export interface SessionView {
   status: "idle" | "working" | "waiting";
   messages: ChatMessage[];
   operations: OperationView[];
+  policy: DataPolicy;
+  /** Consent grants in force now. */
+  consents: ConsentGrant[];
 }
 
 export interface AppendResult {

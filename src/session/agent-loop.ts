@@ -1,14 +1,18 @@
 import {
   DormantError,
+  HOSTED_PREFIX,
   parseAssistantOutput,
   type AppendResult,
+  type DeviceUnavailableReason,
   type Json,
   type LeaseOffer,
+  type Receipt,
   type StepRuntime,
   type ToolCall,
 } from "../protocol";
 import type { ToolRegistry } from "../tools/registry";
 import { ToolError } from "../tools/tool";
+import type { HostedSteps } from "./hosted-steps";
 import type { OperationRecord } from "./operations";
 import type { SessionStore } from "./session-store";
 import { ToolRunner } from "./tool-runner";
@@ -22,7 +26,10 @@ export const CONTEXT_MESSAGES = 64;
 
 /** Where inference steps go: the session's connected device clients. */
 export interface DeviceTransport {
+  /** A connected device that can serve now. */
   pickDevice(): string | null;
+  /** Why a connected device said it cannot serve (null when none said so). */
+  unavailableReason(): DeviceUnavailableReason | null;
   isConnected(clientId: string): boolean;
   offer(clientId: string, frame: LeaseOffer): void;
 }
@@ -34,6 +41,7 @@ export interface DeviceTransport {
  */
 export class AgentLoop {
   readonly tools: ToolRunner;
+  readonly hosted: HostedSteps;
   private pumping: Promise<void> | null = null;
   private again = false;
 
@@ -42,8 +50,10 @@ export class AgentLoop {
     readonly registry: ToolRegistry,
     private readonly devices: DeviceTransport,
     tools: (loop: AgentLoop) => ToolRunner,
+    hosted: (loop: AgentLoop) => HostedSteps,
   ) {
     this.tools = tools(this);
+    this.hosted = hosted(this);
   }
 
   appendUserMessage(text: string, idempotency: { key: string; fingerprint: string } | null): AppendResult {
@@ -86,6 +96,7 @@ export class AgentLoop {
   /** Inside a transaction: the turn is over; start the next queued user message, if any. */
   endTurn(): void {
     const { store } = this;
+    this.hosted.consents.endTurn();
     const next = store.sql.exec<{ seq: number; text: string }>("SELECT seq, text FROM inbox ORDER BY seq LIMIT 1").toArray()[0];
     if (!next) return;
     store.sql.exec("DELETE FROM inbox WHERE seq = ?", next.seq);
@@ -93,8 +104,12 @@ export class AgentLoop {
     this.scheduleInference(next.seq, 0);
   }
 
-  completeInference(opKey: string, leaseId: string, output: string, model: string | null, runtime: StepRuntime | null = null): void {
+  completeInference(opKey: string, leaseId: string, output: string, model: string | null, runtime: StepRuntime | null = null, consentId: string | null = null): void {
     const op = this.leased(opKey, leaseId);
+    // Where a step ran is the session's own record (who held the lease), never the client's claim.
+    const hosted = op.leaseHolder?.startsWith(HOSTED_PREFIX) ?? false;
+    if (!hosted && model?.startsWith(HOSTED_PREFIX)) throw new DormantError("invalid_request", "a device cannot stamp its answer as hosted");
+    const receipt: Receipt = { ranOn: hosted ? "hosted" : "device", model: model ?? "unknown", consentId, policyVersion: this.store.meta.policy.version };
     let parsed;
     try {
       parsed = parseAssistantOutput(output);
@@ -108,11 +123,11 @@ export class AgentLoop {
       store.timers.clear("lease", opKey);
       store.ops.update(opKey, { status: "committed", leaseId: null });
       if (parsed.kind === "text") {
-        store.append("step.completed", { output: "text", model, runtime: runtime as Json }, opKey);
-        store.say("assistant.message", { text: parsed.text, model }, opKey, { role: "assistant", content: parsed.text });
+        store.append("step.completed", { output: "text", model, runtime: runtime as Json, receipt: receipt as unknown as Json }, opKey);
+        store.say("assistant.message", { text: parsed.text, model, receipt: receipt as unknown as Json }, opKey, { role: "assistant", content: parsed.text });
         this.endTurn();
       } else {
-        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, model, runtime: runtime as Json }, opKey, {
+        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, model, runtime: runtime as Json, receipt: receipt as unknown as Json }, opKey, {
           role: "assistant",
           toolCall: parsed.call,
         });
@@ -135,6 +150,20 @@ export class AgentLoop {
         store.append("turn.failed", { code, message });
         this.endTurn();
       }
+    });
+  }
+
+  /**
+   * The device cannot serve at all (not this step's fault): the step goes back to the router
+   * without spending an attempt, and the router looks elsewhere (consent-gated hosted, or waits).
+   */
+  releaseLease(opKey: string, leaseId: string, reason: DeviceUnavailableReason): void {
+    const op = this.leased(opKey, leaseId);
+    const { store } = this;
+    store.tx(() => {
+      store.timers.clear("lease", opKey);
+      store.ops.update(opKey, { status: "not_started", leaseId: null, leaseHolder: null });
+      store.append("step.retry", { reason: "device_unavailable", detail: reason, attempt: op.attempt }, opKey);
     });
   }
 
@@ -197,7 +226,7 @@ export class AgentLoop {
     if (!current) return;
     if (current.kind === "inference") {
       if (current.status === "not_started") this.offer(current);
-      else if (current.status === "in_flight" && current.leaseHolder && !this.devices.isConnected(current.leaseHolder)) {
+      else if (current.status === "in_flight" && current.leaseHolder && !this.holderAlive(current)) {
         this.expireLease(current.opKey, "device_disconnected");
         this.again = true;
       }
@@ -207,9 +236,14 @@ export class AgentLoop {
     if (progressed) this.again = true;
   }
 
+  /** A hosted step lives in this instance's memory; after an eviction it is gone and retried. */
+  private holderAlive(op: OperationRecord): boolean {
+    return op.leaseHolder!.startsWith(HOSTED_PREFIX) ? this.hosted.isRunning(op.opKey) : this.devices.isConnected(op.leaseHolder!);
+  }
+
   private offer(op: OperationRecord): void {
     const holder = this.devices.pickDevice();
-    if (!holder) return; // Waits for a device; hosted routing plugs in here (consent-gated).
+    if (!holder) return this.hosted.route(op, this.devices.unavailableReason());
     const { store } = this;
     const leaseId = crypto.randomUUID();
     const deadline = Date.now() + store.meta.leaseTimeoutSeconds * 1000;

@@ -7,9 +7,13 @@ import {
   PONG_FRAME,
   PROTOCOL_VERSION,
   parseClientFrame,
+  sha256Hex,
   type AppendResult,
   type ClientEvent,
   type ClientFrame,
+  type ConsentDecision,
+  type ConsentGrant,
+  type DeviceUnavailableReason,
   type JournalPage,
   type SessionOptions,
   type SessionStats,
@@ -17,10 +21,12 @@ import {
   type UncertainResolution,
   type WakeRecord,
 } from "../protocol";
+import { configuredProviders } from "../inference/registry";
 import { defaultTools } from "../tools/registry";
 import { AgentLoop } from "./agent-loop";
 import { Approvals } from "./approvals";
 import { Failpoints } from "./failpoints";
+import { HostedSteps } from "./hosted-steps";
 import { readMeta, writeMeta } from "./meta";
 import { toView } from "./operations";
 import { rpcError, type RpcResult } from "./rpc";
@@ -95,7 +101,14 @@ export class AgentSession extends DurableObject<Env> {
     if (!meta) throw new DormantError("session_not_initialized", "this session does not exist");
     sql.exec(SCHEMA); // Idempotent; adds tables and indexes a newer runtime introduced.
     const store = new SessionStore(this.ctx.storage, meta, (entries) => this.sockets.publish(entries));
-    const loop = new AgentLoop(store, defaultTools, this.sockets, (l) => new ToolRunner(l, this.env, this.failpoints));
+    const providers = configuredProviders(this.env);
+    const loop = new AgentLoop(
+      store,
+      defaultTools,
+      this.sockets,
+      (l) => new ToolRunner(l, this.env, this.failpoints),
+      (l) => new HostedSteps(l, { providers, relay: (frame) => this.sockets.relay(frame), keepAlive: (work) => this.ctx.waitUntil(work) }),
+    );
     this.live = { loop, approvals: new Approvals(loop) };
     this.wake.hydrated(performance.now() - started, rowsRead, trigger);
     return this.live;
@@ -139,9 +152,9 @@ export class AgentSession extends DurableObject<Env> {
         : rpcError(new DormantError("conflict", "session already exists"));
     }
     sql.exec(SCHEMA);
-    writeMeta(sql, { ...options, id, createdAt: Date.now(), policyVersion: 1, modelPin: "none" });
+    writeMeta(sql, { ...options, id, createdAt: Date.now(), modelPin: "none" });
     return this.rpc(options.tenant, false, ({ loop }) => {
-      loop.store.tx(() => loop.store.append("session.created", { tenant: options.tenant }));
+      loop.store.tx(() => loop.store.append("session.created", { tenant: options.tenant, policy: { ...options.policy } }));
       return { id, tenant: options.tenant };
     });
   }
@@ -149,7 +162,10 @@ export class AgentSession extends DurableObject<Env> {
   view(tenant: string): Promise<RpcResult<SessionView>> {
     return this.rpc(tenant, false, ({ loop }) => {
       const { store } = loop;
-      const open = store.ops.open().map(toView);
+      const { consents } = loop.hosted;
+      const open = store.ops.open().map(toView).map((op) =>
+        op.waitingFor === "device" && consents.requestState(op.opKey) === "pending" ? { ...op, waitingFor: "consent" as const } : op,
+      );
       return {
         id: store.meta.id,
         tenant: store.meta.tenant,
@@ -158,8 +174,22 @@ export class AgentSession extends DurableObject<Env> {
         status: open.length === 0 ? "idle" : open.every((op) => op.waitingFor !== null) ? "waiting" : "working",
         messages: store.conversation.recent(100),
         operations: open,
+        policy: store.meta.policy,
+        consents: loop.hosted.consents.active(),
       };
     });
+  }
+
+  decideConsent(tenant: string, opKey: string, decision: ConsentDecision): Promise<RpcResult<{ opKey: string; decision: ConsentDecision; consent: ConsentGrant | null }>> {
+    return this.rpc(tenant, true, ({ loop }) => ({ opKey, decision, consent: loop.hosted.decide(opKey, decision) }));
+  }
+
+  runHosted(tenant: string, opKey: string, consentId: string | null): Promise<RpcResult<{ opKey: string; consentId: string }>> {
+    return this.rpc(tenant, true, ({ loop }) => ({ opKey, consentId: loop.hosted.requestHosted(opKey, consentId).id }));
+  }
+
+  revokeConsent(tenant: string, consentId: string): Promise<RpcResult<{ consentId: string; revoked: boolean }>> {
+    return this.rpc(tenant, true, ({ loop }) => ({ consentId, revoked: loop.hosted.revoke(consentId, "api") }));
   }
 
   appendEvent(tenant: string, event: ClientEvent, idempotency: { key: string; fingerprint: string } | null): Promise<RpcResult<AppendResult>> {
@@ -229,7 +259,17 @@ export class AgentSession extends DurableObject<Env> {
     }
   }
 
-  private onFrame(socket: WebSocket, frame: ClientFrame, { loop, approvals }: Live): void {
+  /** Records a device's availability on its socket, journaled when it changes. */
+  private setAvailability(socket: WebSocket, loop: AgentLoop, unavailable: DeviceUnavailableReason | null): void {
+    const before = this.sockets.attachment(socket);
+    if ((before.unavailable ?? null) === unavailable) return;
+    this.sockets.update(socket, { unavailable });
+    loop.store.tx(() =>
+      loop.store.append(unavailable ? "device.unavailable" : "device.available", { client: before.clientId, reason: unavailable }),
+    );
+  }
+
+  private async onFrame(socket: WebSocket, frame: ClientFrame, { loop, approvals }: Live): Promise<void> {
     const ref = frame.ref ?? null;
     const ack = (seq: number | null = null) => this.sockets.send(socket, { type: "ack", ref, seq });
     switch (frame.type) {
@@ -245,15 +285,33 @@ export class AgentSession extends DurableObject<Env> {
         if (frame.role === "device") loop.reoffer(clientId);
         return;
       }
-      case "user.message":
-        return ack(loop.appendUserMessage(frame.text, null).seq);
+      case "user.message": {
+        const idempotency = frame.idempotencyKey === null ? null : { key: frame.idempotencyKey, fingerprint: await sha256Hex(frame.text) };
+        return ack(loop.appendUserMessage(frame.text, idempotency).seq);
+      }
+      case "device.status":
+        this.setAvailability(socket, loop, frame.available ? null : (frame.reason ?? "load_failed"));
+        return ack();
       case "step.delta":
         return this.sockets.relay({ type: "step.delta", opKey: frame.opKey, text: frame.text }, socket);
       case "step.complete":
         loop.completeInference(frame.opKey, frame.leaseId, frame.output, frame.model, frame.runtime);
         return ack();
       case "step.fail":
-        loop.failInference(frame.opKey, frame.leaseId, frame.code, frame.message, frame.retryable);
+        if (frame.code === "device_unavailable") {
+          // The device cannot serve at all: mark it so, and let the router look elsewhere.
+          const reason = frame.reason ?? "load_failed";
+          this.setAvailability(socket, loop, reason);
+          loop.releaseLease(frame.opKey, frame.leaseId, reason);
+        } else {
+          loop.failInference(frame.opKey, frame.leaseId, frame.code, frame.message, frame.retryable);
+        }
+        return ack();
+      case "consent.decide":
+        loop.hosted.decide(frame.opKey, frame.decision);
+        return ack();
+      case "consent.revoke":
+        loop.hosted.revoke(frame.consentId, this.sockets.attachment(socket).clientId);
         return ack();
       case "approval.decide":
         approvals.decide(frame.opKey, frame.decision, this.sockets.attachment(socket).clientId);

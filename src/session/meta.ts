@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY } from "../protocol";
 import type { SessionMeta } from "./session-store";
 
 /**
@@ -9,7 +10,9 @@ export function readMeta(sql: SqlStorage): { meta: SessionMeta | null; rowsRead:
   if (exists.toArray().length === 0) return { meta: null, rowsRead: exists.rowsRead };
   const cursor = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'session'");
   const row = cursor.toArray()[0];
-  return { meta: row ? (JSON.parse(row.value) as SessionMeta) : null, rowsRead: exists.rowsRead + cursor.rowsRead };
+  // Sessions created before data policies existed never allowed hosted inference.
+  const meta = row ? ({ policy: DEFAULT_POLICY, ...JSON.parse(row.value) } as SessionMeta) : null;
+  return { meta, rowsRead: exists.rowsRead + cursor.rowsRead };
 }
 
 export function writeMeta(sql: SqlStorage, meta: SessionMeta): void {

@@ -17,7 +17,6 @@ import { Timers } from "./timers";
 export interface SessionMeta extends SessionOptions {
   id: string;
   createdAt: number;
-  policyVersion: number;
   modelPin: string;
 }
 
@@ -54,7 +53,7 @@ export class SessionStore {
     return {
       runtime: RUNTIME_VERSION,
       protocol: PROTOCOL_VERSION,
-      policy: `policy@${this.meta.policyVersion}`,
+      policy: `policy@${this.meta.policy.version}`,
       model: this.meta.modelPin,
     };
   }

@@ -1,4 +1,4 @@
-import type { ClientRole, JournalEntry, LeaseOffer, ServerFrame } from "../protocol";
+import type { ClientRole, DeviceUnavailableReason, JournalEntry, LeaseOffer, ServerFrame } from "../protocol";
 import type { DeviceTransport } from "./agent-loop";
 
 /** Kept in the socket's attachment (survives hibernation; well under the 16 KB limit). */
@@ -10,6 +10,8 @@ export interface SocketAttachment {
   /** Journal rows are pushed only after the client said hello (and got its catch-up). */
   subscribed: boolean;
   connectedAt: number;
+  /** Set while this device says it cannot serve inference, and why. */
+  unavailable?: DeviceUnavailableReason | null;
 }
 
 /**
@@ -63,7 +65,7 @@ export class SessionSockets implements DeviceTransport {
     for (const { socket, attachment } of this.live()) if (attachment.subscribed) this.send(socket, frame);
   }
 
-  relay(frame: ServerFrame, except: WebSocket): void {
+  relay(frame: ServerFrame, except: WebSocket | null = null): void {
     for (const { socket, attachment } of this.live()) if (attachment.subscribed && socket !== except) this.send(socket, frame);
   }
 
@@ -83,8 +85,16 @@ export class SessionSockets implements DeviceTransport {
     }
   }
 
+  private devices(): SocketAttachment[] {
+    return this.live().map(({ attachment }) => attachment).filter((a) => a.role === "device" && a.subscribed);
+  }
+
   pickDevice(): string | null {
-    return this.live().find(({ attachment }) => attachment.role === "device" && attachment.subscribed)?.attachment.clientId ?? null;
+    return this.devices().find((a) => !a.unavailable)?.clientId ?? null;
+  }
+
+  unavailableReason(): DeviceUnavailableReason | null {
+    return this.devices().find((a) => a.unavailable)?.unavailable ?? null;
   }
 
   isConnected(clientId: string): boolean {

@@ -17,28 +17,31 @@ async function freePort(): Promise<number> {
 
 export interface DevServer {
   url: string;
+  /** The local hosted inference server's base URL (…/v1); `GET /requests` is its request log. */
+  hostedUrl: string;
   output: () => string;
   stop: () => Promise<void>;
 }
 
 /**
  * Runs `npm start` exactly as a newcomer would, on free ports and a throwaway state folder. With
- * `prebuilt`, runs its wrangler step alone on the web/dist that `npm test` built, so that parallel
- * test files never rebuild the folder another server is reading.
+ * `prebuilt`, runs what it runs after the build (hosted server + wrangler) on the web/dist that
+ * `npm test` built, so that parallel test files never rebuild the folder another server is reading.
  */
 export async function startDevServer(timeoutMs = 90_000, options: { prebuilt?: boolean } = {}): Promise<DevServer> {
-  const [port, inspector] = [await freePort(), await freePort()];
+  const [port, inspector, hostedPort] = [await freePort(), await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "dormant-state-"));
   let log = "";
   const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state];
   const [command, args] = options.prebuilt
-    ? ["npx", ["wrangler", "dev", "--show-interactive-dev-session=false", ...flags]]
+    ? [process.execPath, ["models/serve/stack.ts", ...flags]]
     : ["npm", ["start", "--", ...flags]];
-  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", XDG_CONFIG_HOME: join(process.cwd(), ".config") };
+  const env = { ...process.env, DORMANT_HOSTED_PORT: String(hostedPort), CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", XDG_CONFIG_HOME: join(process.cwd(), ".config") };
   const child: ChildProcess = spawn(command, args, { cwd: process.cwd(), detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
+  const hostedUrl = `http://127.0.0.1:${hostedPort}/v1`;
   const stop = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -52,7 +55,7 @@ export async function startDevServer(timeoutMs = 90_000, options: { prebuilt?: b
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${url}/v1/health`)).ok) return { url, output: () => log, stop };
+      if ((await fetch(`${url}/v1/health`)).ok) return { url, hostedUrl, output: () => log, stop };
     } catch {
       // Not listening yet.
     }

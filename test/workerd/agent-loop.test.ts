@@ -66,6 +66,6 @@ describe("the agent loop's defined failure behaviour", () => {
     await s.post("/events", { type: "user.message", text: "hi" });
     device.complete(await device.nextOffer(), "hello");
     const answer = await waitFor(async () => (await s.journal()).find((e) => e.type === "assistant.message"), "answer");
-    expect(answer.payload).toEqual({ text: "hello", model: "test-model@sha256:00" });
+    expect(answer.payload).toEqual({ text: "hello", model: "test-model@sha256:00", receipt: { ranOn: "device", model: "test-model@sha256:00", consentId: null, policyVersion: 1 } });
   });
 });

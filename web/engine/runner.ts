@@ -1,13 +1,12 @@
-import { AutoModelForCausalLM, AutoTokenizer, BaseStreamer, env, type TextStreamer } from "@huggingface/transformers";
-import { renderPrompt, type ChatMessage, type ManifestModel } from "../../src/protocol/index.ts";
+import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
+import type { ChatMessage, ManifestModel } from "../../src/protocol/index.ts";
 import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
 import type { EngineFault, Rung } from "./messages.ts";
+import { fitPrompt } from "./prompt-fit.ts";
+import { TextSink } from "./text-sink.ts";
 
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
-
-/** Tokens kept free for the answer when old turns must be dropped to fit the context. */
-const MIN_ROOM = 48;
 
 export interface Generation {
   text: string;
@@ -48,35 +47,6 @@ export function useVerifiedArtifacts(modelId: string, modelBase: string, files: 
   wasm.numThreads = 1;
 }
 
-/**
- * Streams generated text as tokens arrive; the first `put` is the prompt and is skipped. Only ids
- * not yet shown are decoded, held back while they end inside a multi-byte character.
- */
-class TextSink extends BaseStreamer {
-  private pending: number[] = [];
-  private promptSeen = false;
-  firstTokenAt = 0;
-
-  constructor(private readonly tokenizer: Tokenizer, private readonly onText: (text: string) => void) {
-    super();
-  }
-
-  override put(value: bigint[][]): void {
-    if (!this.promptSeen) {
-      this.promptSeen = true;
-      return;
-    }
-    if (this.firstTokenAt === 0) this.firstTokenAt = performance.now();
-    this.pending.push(...(value[0] ?? []).map(Number));
-    const text = this.tokenizer.decode(this.pending, { skip_special_tokens: false });
-    if (text.endsWith("\uFFFD")) return;
-    this.pending = [];
-    this.onText(text);
-  }
-
-  override end(): void {}
-}
-
 export class ModelRunner {
   private fault: EngineFault | null = null;
 
@@ -92,20 +62,10 @@ export class ModelRunner {
     return new ModelRunner(rung, tokenizer, model);
   }
 
-  /** The prompt for `messages`, dropping the oldest turns until it leaves room in this rung's context. */
-  private fit(messages: ChatMessage[], maxNewTokens: number): { ids: number[]; room: number } {
-    for (let start = 0; start < messages.length; start++) {
-      if (start > 0 && messages[start]?.role !== "user") continue;
-      const ids = this.tokenizer.encode(renderPrompt(messages.slice(start)), { add_special_tokens: false });
-      const room = this.rung.contextLength - ids.length;
-      if (room >= Math.min(MIN_ROOM, maxNewTokens)) return { ids, room };
-    }
-    throw new RangeError(`the last turn does not fit a ${this.rung.contextLength}-token context`);
-  }
-
   async generate(messages: ChatMessage[], maxNewTokens: number, onText: (text: string) => void): Promise<Generation> {
     this.throwInjectedFault();
-    const { ids, room } = this.fit(messages, maxNewTokens);
+    const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
+    const { ids, room } = fitPrompt(encode, messages, this.rung.contextLength, maxNewTokens);
     const sink = new TextSink(this.tokenizer, onText);
     const started = performance.now();
     const output = await this.model.generate({

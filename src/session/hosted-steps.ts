@@ -1,0 +1,163 @@
+import {
+  DormantError,
+  HOSTED_PREFIX,
+  type ConsentDecision,
+  type ConsentGrant,
+  type DataClass,
+  type DeviceUnavailableReason,
+  type ProviderId,
+  type ServerFrame,
+} from "../protocol";
+import { InferenceError, type InferenceProviderV1 } from "../inference/provider";
+import { pickProvider } from "../inference/registry";
+import { CONTEXT_MESSAGES, type AgentLoop } from "./agent-loop";
+import { Consents } from "./consents";
+import type { OperationRecord } from "./operations";
+
+const HOSTED_MAX_TOKENS = 128;
+
+export interface HostedDeps {
+  providers: Map<ProviderId, InferenceProviderV1>;
+  /** Streams a hosted step's text to the session's clients, as a device's deltas are. */
+  relay(frame: ServerFrame): void;
+  /** Keeps the object alive while a provider call is outstanding. */
+  keepAlive(work: Promise<unknown>): void;
+}
+
+/**
+ * Hosted inference under the session's policy and the end user's consent. A step goes hosted only
+ * when a connected device said it cannot serve, the policy allows it, the step's data classes are
+ * within the policy, and a valid grant covers it — checked here, on every attempt.
+ */
+export class HostedSteps {
+  readonly consents: Consents;
+  private readonly running = new Map<string, { controller: AbortController; consentId: string }>();
+
+  constructor(private readonly loop: AgentLoop, private readonly deps: HostedDeps) {
+    this.consents = new Consents(loop.store);
+  }
+
+  isRunning(opKey: string): boolean {
+    return this.running.has(opKey);
+  }
+
+  /** What a hosted step would send: the conversation, and tool results if it holds any. */
+  private dataClasses(): DataClass[] {
+    const messages = this.loop.store.conversation.recent(CONTEXT_MESSAGES);
+    return messages.some((m) => m.role === "tool") ? ["messages", "tool_results"] : ["messages"];
+  }
+
+  /** No device can take `op` now. `unavailable`: why the connected device said it cannot serve. */
+  route(op: OperationRecord, unavailable: DeviceUnavailableReason | null): void {
+    const { store } = this.loop;
+    const { policy } = store.meta;
+    if (unavailable === null || policy.hosted === "never") return; // Wait for a device.
+    const provider = pickProvider(policy, this.deps.providers);
+    const classes = this.dataClasses();
+    if (!provider || classes.some((c) => !policy.dataClasses.includes(c))) return;
+    let grant = this.consents.validFor();
+    const state = this.consents.requestState(op.opKey);
+    if (!grant && policy.hosted === "allow" && state === null) {
+      grant = store.tx(() => this.consents.grant(this.consents.describe(op.opKey, unavailable, provider, classes), "session", "policy"));
+    }
+    if (grant) {
+      const chosen = this.deps.providers.get(grant.provider);
+      if (chosen) this.start(op, chosen, grant);
+      return;
+    }
+    if (policy.hosted === "ask" && state === null) store.tx(() => this.consents.request(op.opKey, unavailable, provider, classes));
+  }
+
+  private start(op: OperationRecord, provider: InferenceProviderV1, grant: ConsentGrant): void {
+    const { store } = this.loop;
+    const leaseId = crypto.randomUUID();
+    const deadline = Date.now() + store.meta.leaseTimeoutSeconds * 1000;
+    const holder = `${HOSTED_PREFIX}${provider.provider}`;
+    store.tx(() => {
+      store.ops.update(op.opKey, { status: "in_flight", leaseId, leaseHolder: holder });
+      store.timers.set("lease", op.opKey, deadline);
+      store.append("step.leased", { leaseId, holder, deadline, attempt: op.attempt, provider: provider.provider, model: provider.modelId, consentId: grant.id }, op.opKey);
+    });
+    const controller = new AbortController();
+    this.running.set(op.opKey, { controller, consentId: grant.id });
+    const { opKey } = op;
+    const work = (async () => {
+      try {
+        const result = await provider.generate({
+          messages: store.conversation.recent(CONTEXT_MESSAGES),
+          tools: this.loop.registry.specs(),
+          maxTokens: HOSTED_MAX_TOKENS,
+          signal: controller.signal,
+          onDelta: (text) => this.deps.relay({ type: "step.delta", opKey, text }),
+        });
+        if (controller.signal.aborted) return;
+        this.running.delete(opKey);
+        this.loop.completeInference(opKey, leaseId, result.output, `${HOSTED_PREFIX}${provider.provider}/${result.model}`, null, grant.id);
+      } catch (error) {
+        if (controller.signal.aborted) return; // Revoked: the revocation already moved the step.
+        this.running.delete(opKey);
+        const typed = error instanceof DormantError ? error : new InferenceError("provider_failed", String(error), false);
+        const retryable = typed instanceof InferenceError ? typed.retryable : false;
+        this.loop.failInference(opKey, leaseId, typed.code, typed.message, retryable);
+      } finally {
+        this.running.delete(opKey);
+        await this.loop.settle();
+      }
+    })().catch((error: unknown) => {
+      // The lease moved on meanwhile (expired, revoked): the late answer is dropped.
+      if (!(error instanceof DormantError)) console.error("hosted step", opKey, error);
+    });
+    this.deps.keepAlive(work);
+  }
+
+  /** A person's answer to a consent request (the dialog, or the API). */
+  decide(opKey: string, decision: ConsentDecision): ConsentGrant | null {
+    const { store } = this.loop;
+    if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
+    const request = this.consents.requestFor(opKey);
+    const op = store.ops.get(opKey);
+    if (!request || !op || op.status !== "not_started") throw new DormantError("consent_not_pending", `step ${opKey} is not waiting for consent`);
+    return store.tx(() => {
+      if (decision === "decline") {
+        this.consents.decline(opKey);
+        return null;
+      }
+      return this.consents.grant(request, decision === "once" ? "turn" : "session", "user");
+    });
+  }
+
+  /** Runs a waiting step hosted on the strength of `consentId`; refused without a valid grant. */
+  requestHosted(opKey: string, consentId: string | null): ConsentGrant {
+    const { store } = this.loop;
+    if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
+    const op = store.ops.get(opKey);
+    if (!op || op.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
+    const grant = consentId === null ? null : this.consents.validFor(consentId);
+    if (!grant) throw new DormantError("consent_required", `a hosted step needs a valid consent grant for this turn or session`);
+    if (op.status !== "not_started") throw new DormantError("operation_not_pending", `step ${opKey} is ${op.status}`);
+    const provider = this.deps.providers.get(grant.provider);
+    if (!provider) throw new DormantError("provider_unavailable", `provider ${grant.provider} is not configured here`);
+    this.start(op, provider, grant);
+    return grant;
+  }
+
+  /** Stops hosted use now: steps running on this grant are aborted and wait for a device again. */
+  revoke(consentId: string, by: string): boolean {
+    const { store } = this.loop;
+    return store.tx(() => {
+      const revoked = this.consents.revoke(consentId, by);
+      for (const [opKey, run] of this.running) {
+        if (run.consentId !== consentId) continue;
+        run.controller.abort(new DormantError("consent_required", "consent revoked"));
+        this.running.delete(opKey);
+        this.consents.markDeclined(opKey);
+        const op = store.ops.get(opKey);
+        if (op?.status !== "in_flight") continue;
+        store.timers.clear("lease", opKey);
+        store.ops.update(opKey, { status: "not_started", leaseId: null, leaseHolder: null });
+        store.append("step.retry", { reason: "consent_revoked", attempt: op.attempt }, opKey);
+      }
+      return revoked;
+    });
+  }
+}

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConsentGrant, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol";
+import { startDevServer, type DevServer } from "./dev-server";
+
+// The consent gate against npm start's real stack: wrangler dev (workerd, SQLite Durable Object)
+// and the local hosted server (our model on onnxruntime-node), whose request log proves what
+// reached it. The device here is a plain WebSocket client speaking the protocol.
+
+let server: DevServer;
+
+beforeAll(async () => {
+  server = await startDevServer(90_000, { prebuilt: true });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${server.output().slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const hostedRequests = async () => ((await (await fetch(`${server.hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
+
+class Session {
+  readonly frames: ServerFrame[] = [];
+  private socket!: WebSocket;
+  private constructor(readonly created: SessionCreated) {}
+
+  static async create(policy: Record<string, unknown>): Promise<Session> {
+    const res = await fetch(`${server.url}/v1/sessions`, { method: "POST", body: JSON.stringify({ policy }) });
+    expect(res.status).toBe(201);
+    const session = new Session((await res.json()) as SessionCreated);
+    await session.connect();
+    return session;
+  }
+
+  private async connect(): Promise<void> {
+    const { id, token } = this.created;
+    this.socket = new WebSocket(`${server.url.replace("http", "ws")}/v1/sessions/${id}/ws?token=${encodeURIComponent(token)}`);
+    this.socket.addEventListener("message", (event) => this.frames.push(JSON.parse(String(event.data)) as ServerFrame));
+    await new Promise((resolve, reject) => {
+      this.socket.addEventListener("open", resolve);
+      this.socket.addEventListener("error", reject);
+    });
+    this.send({ type: "hello", role: "device", device: "test-device" });
+  }
+
+  send(frame: Record<string, unknown>): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  api(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = { authorization: `Bearer ${this.created.token}`, "content-type": "application/json" };
+    return fetch(`${server.url}/v1/sessions/${this.created.id}${path}`, { ...init, headers });
+  }
+
+  async journal(): Promise<JournalEntry[]> {
+    return ((await (await this.api("/journal?limit=1000")).json()) as JournalPage).entries;
+  }
+
+  entry(type: string, after = 0): Promise<JournalEntry> {
+    return until(async () => (await this.journal()).find((e) => e.type === type && e.seq > after), type);
+  }
+
+  offers(): LeaseOffer[] {
+    return this.frames.filter((f): f is LeaseOffer => f.type === "lease.offer");
+  }
+
+  /** A user turn whose first step the device cannot serve: the cache was cleared. */
+  async turnOnUnavailableDevice(text: string): Promise<string> {
+    const before = this.offers().length;
+    this.send({ type: "user.message", text });
+    const offer = await until(() => this.offers()[before], "a lease offer");
+    this.send({ type: "step.fail", opKey: offer.opKey, leaseId: offer.leaseId, code: "device_unavailable", message: "cache gone", retryable: false, reason: "cache_cleared" });
+    return offer.opKey;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+describe("hosted inference needs the policy and a recorded consent", () => {
+  it("asks with the reason; refuses a hosted run without a grant; Allow once answers hosted for this turn only", async () => {
+    const session = await Session.create({ hosted: "ask", providers: ["local"] });
+    const logBefore = await hostedRequests();
+    const opKey = await session.turnOnUnavailableDevice("what is 12 * 7?");
+    const requested = await session.entry("consent.requested");
+    expect(requested.opKey).toBe(opKey);
+    expect(requested.payload).toMatchObject({ reason: "cache_cleared", reasonText: "model cache was cleared", provider: "local", dataClasses: ["messages"], policyVersion: 1 });
+    expect(await hostedRequests()).toBe(logBefore);
+
+    // Over the API, without a grant (or with a made-up one): refused, nothing sent.
+    for (const body of [{}, { consentId: "made-up" }]) {
+      const refused = await session.api(`/operations/${opKey}/hosted`, { method: "POST", body: JSON.stringify(body) });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: { code: "consent_required" } });
+    }
+    // A device cannot pass its answer off as hosted either.
+    expect(await hostedRequests()).toBe(logBefore);
+
+    const granted = await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "once" }) });
+    expect(granted.status).toBe(201);
+    const { consent } = (await granted.json()) as { consent: ConsentGrant };
+    expect(consent).toMatchObject({ scope: "turn", provider: "local", reason: "cache_cleared", by: "user" });
+    const answer = await session.entry("assistant.message");
+    expect(answer.payload).toMatchObject({ receipt: { ranOn: "hosted", consentId: consent.id, policyVersion: 1 } });
+    expect(String((answer.payload as { model: string }).model)).toMatch(/^hosted:local\/dormant-agent-tiny@sha256:[0-9a-f]{64}$/);
+    expect(answer.payload).toMatchObject({ text: expect.stringContaining("84") });
+    // Both steps of the tool turn (call, then answer) ran on the one Allow-once grant.
+    expect(await hostedRequests()).toBe(logBefore + 2);
+    expect(session.frames.some((f) => f.type === "step.delta")).toBe(true);
+
+    // The next turn asks again: the device is still unavailable (so offered nothing) and the grant
+    // ended with its turn.
+    const offers = session.offers().length;
+    session.send({ type: "user.message", text: "hi" });
+    const again = await until(async () => (await session.journal()).filter((e) => e.type === "consent.requested")[1], "a second consent request");
+    expect(again.payload).toMatchObject({ reason: "cache_cleared" });
+    expect(session.offers()).toHaveLength(offers);
+    expect(await hostedRequests()).toBe(logBefore + 2);
+    session.close();
+  }, 120_000);
+
+  it("Not now sends nothing and the step completes on the device once it recovers", async () => {
+    const session = await Session.create({ hosted: "ask" });
+    const logBefore = await hostedRequests();
+    const opKey = await session.turnOnUnavailableDevice("hello");
+    await session.entry("consent.requested");
+    const declined = await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "decline" }) });
+    expect(declined.status).toBe(200);
+    await session.entry("consent.declined");
+    const view = (await (await session.api("")).json()) as { operations: { opKey: string; waitingFor: string }[] };
+    expect(view.operations).toEqual([expect.objectContaining({ opKey, waitingFor: "device" })]);
+
+    const offers = session.offers().length;
+    session.send({ type: "device.status", available: true });
+    const offer = await until(() => session.offers()[offers], "the step offered to the recovered device");
+    expect(offer.opKey).toBe(opKey);
+    session.send({ type: "step.complete", opKey, leaseId: offer.leaseId, output: "Hello!<|end|>", model: "dormant-agent-tiny@sha256:abc" });
+    const answer = await session.entry("assistant.message");
+    expect(answer.payload).toMatchObject({ text: "Hello!", receipt: { ranOn: "device", consentId: null } });
+    expect(await hostedRequests()).toBe(logBefore);
+    session.close();
+  }, 60_000);
+
+  it("revoking the session grant stops hosted use at once; the next turn asks again", async () => {
+    const session = await Session.create({ hosted: "ask" });
+    const opKey = await session.turnOnUnavailableDevice("hi there");
+    await session.entry("consent.requested");
+    const granted = await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "session" }) });
+    const { consent } = (await granted.json()) as { consent: ConsentGrant };
+    expect(consent.scope).toBe("session");
+    const first = await session.entry("assistant.message");
+    // With the session grant, the next turn goes hosted without asking.
+    session.send({ type: "user.message", text: "thanks" });
+    const second = await session.entry("assistant.message", first.seq);
+    expect(second.payload).toMatchObject({ receipt: { ranOn: "hosted", consentId: consent.id } });
+    expect((await session.journal()).filter((e) => e.type === "consent.requested")).toHaveLength(1);
+
+    const revoked = await session.api(`/consents/${consent.id}`, { method: "DELETE" });
+    expect(await revoked.json()).toEqual({ consentId: consent.id, revoked: true });
+    const logBefore = await hostedRequests();
+    session.send({ type: "user.message", text: "what time is it in UTC?" });
+    await until(async () => (await session.journal()).filter((e) => e.type === "consent.requested")[1], "a new consent request");
+    expect(await hostedRequests()).toBe(logBefore);
+    const view = (await (await session.api("")).json()) as { consents: ConsentGrant[] };
+    expect(view.consents).toEqual([]);
+    session.close();
+  }, 60_000);
+
+  it("policy never: no consent is offered and none can be given", async () => {
+    const session = await Session.create({ hosted: "never" });
+    const logBefore = await hostedRequests();
+    const opKey = await session.turnOnUnavailableDevice("hi");
+    await session.entry("device.unavailable");
+    for (const [path, body] of [[`/operations/${opKey}/consent`, { decision: "once" }], [`/operations/${opKey}/hosted`, {}]] as const) {
+      const refused = await session.api(path, { method: "POST", body: JSON.stringify(body) });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: { code: "hosted_not_allowed" } });
+    }
+    expect((await session.journal()).some((e) => e.type.startsWith("consent."))).toBe(false);
+    expect(await hostedRequests()).toBe(logBefore);
+    session.close();
+  }, 60_000);
+});
