@@ -3,6 +3,8 @@ export type ClientErrorCode =
   | "quota_exceeded"
   | "integrity_mismatch"
   | "offline"
+  /** Files this device had cached are gone (the browser evicted them, or the user cleared them). */
+  | "cache_cleared"
   | "download_failed"
   | "manifest_invalid"
   | "device_unavailable"

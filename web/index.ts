@@ -4,3 +4,6 @@ export type { MessageOrigin, TranscriptMessage } from "./client/transcript.ts";
 export { Engine, DEFAULT_ENGINE_OPTIONS } from "./engine/engine.ts";
 export type { EngineEvent, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./engine/messages.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
+export type { OutboxItem } from "./client/outbox.ts";
+export { showConsentDialog, type ConsentDialog, type ConsentDialogOptions } from "./ui/consent-dialog.ts";
+export { renderHostedBadge } from "./ui/hosted-badge.ts";

@@ -111,6 +111,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=5400)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--heads", type=int, default=Config.n_head)
     ap.add_argument("--conversations", type=int, default=40000)
     ap.add_argument("--heldout", type=int, default=300)
     ap.add_argument("--out", default=os.path.join(ROOT, MODEL_ID))
@@ -131,7 +132,7 @@ def main() -> None:
     tok.save(os.path.join(args.out, "tokenizer.json"))
     log(f"tokenizer: {len(tok.vocab)} tokens, {len(tok.merges)} merges ({time.time() - t0:.0f}s)")
 
-    config = Config(vocab_size=len(tok.vocab))
+    config = Config(vocab_size=len(tok.vocab), n_head=args.heads)
     data = examples(tok, convs, config.n_positions)
     log(f"corpus: {len(data)} conversations (seed {TRAIN_SEED}), {sum(len(i) for i, _ in data)} tokens")
     model = GPT(config)

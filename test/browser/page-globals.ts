@@ -11,16 +11,18 @@ export interface PageGlobals {
     session: SessionCreated;
     engineEvents: EngineEvent[];
     clientEvents: { type: string; status?: string }[];
-    client: { status: string; lastSeq: number; transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] } };
+    client: { status: string; lastSeq: number; outbox: unknown[]; transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] } };
     engine: {
       state: EngineState;
       load(): Promise<unknown>;
+      unload(): Promise<void>;
       isCached(): Promise<boolean>;
       injectFault(fault: "device_lost" | "oom"): Promise<void>;
       generate(messages: unknown, options: { maxNewTokens: number }): Promise<{ tokens: number; decodeMs: number }>;
     };
   };
   crossOriginIsolated: boolean;
+  document: { activeElement: { textContent: string | null } | null; querySelector(selector: string): { textContent: string | null } | null };
   caches: {
     open(name: string): Promise<{
       keys(): Promise<{ url: string }[]>;
@@ -28,6 +30,7 @@ export interface PageGlobals {
       put(request: { url: string }, response: Response): Promise<void>;
     }>;
     keys(): Promise<string[]>;
+    delete(name: string): Promise<boolean>;
   };
   Worker: new (url: string, options: { type: "module" }) => {
     onmessage: ((event: { data: unknown }) => void) | null;

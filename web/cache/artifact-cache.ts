@@ -79,8 +79,12 @@ export class ArtifactCache {
     }
   }
 
-  /** Verified bytes for every file: from the cache where intact, else downloaded, verified, stored. */
-  async load(files: PinnedFile[], emit: (event: CacheEvent) => void = () => undefined): Promise<CacheLoad> {
+  /**
+   * Verified bytes for every file: from the cache where intact, else downloaded, verified, stored.
+   * `evicted: "fail"` refuses (ClientError cache_cleared, nothing changed) when files this cache held
+   * are gone: the caller may rather offer an alternative than silently download again.
+   */
+  async load(files: PinnedFile[], emit: (event: CacheEvent) => void = () => undefined, options: { evicted?: "download" | "fail" } = {}): Promise<CacheLoad> {
     const cache = await caches.open(this.cacheName);
     const out: CacheLoad = { files: new Map(), cacheLookupMs: 0, downloadMs: 0, verifyMs: 0, bytesDownloaded: 0, bytesFromCache: 0 };
     const missing: PinnedFile[] = [];
@@ -88,6 +92,7 @@ export class ArtifactCache {
     for (const file of files) {
       const [response, meta] = await Promise.all([cache.match(file.url), get<StoredMeta>(file.url, this.meta)]);
       if (!response) {
+        if (meta && options.evicted === "fail") throw new ClientError("cache_cleared", `${file.url} was cached on this device and is gone`);
         if (meta) await del(file.url, this.meta);
         missing.push(file);
         continue;

@@ -1,9 +1,10 @@
-import type { Json, JournalEntry, StepRuntime } from "../../src/protocol/index.ts";
+import { HOSTED_PREFIX, type Json, type JournalEntry, type Receipt, type StepRuntime } from "../../src/protocol/index.ts";
 
 /** Where a message was computed: the badge every assistant message carries. */
 export type MessageOrigin =
   | { kind: "device"; model: string; backend: StepRuntime["backend"] | null; dtype: StepRuntime["dtype"] | null }
-  | { kind: "hosted"; model: string }
+  /** `model` is `<provider>/<model>`; `consentId` the grant it ran under. */
+  | { kind: "hosted"; model: string; consentId: string | null }
   | { kind: "tool"; tool: string };
 
 export interface TranscriptMessage {
@@ -18,10 +19,14 @@ const field = (payload: Json, key: string): Json | undefined =>
   typeof payload === "object" && payload !== null && !Array.isArray(payload) ? payload[key] : undefined;
 const text = (value: Json | undefined): string => (typeof value === "string" ? value : JSON.stringify(value ?? null));
 
-/** Hosted steps are stamped `hosted:<provider>/<model>`; everything else ran on a device. */
-function originOf(model: Json | undefined, runtime: StepRuntime | null): MessageOrigin | null {
+const receiptOf = (payload: Json): Receipt | null => (field(payload, "receipt") ?? null) as Receipt | null;
+
+/** The session's receipt says where a step ran; hosted models are stamped `hosted:<provider>/<model>`. */
+function originOf(model: Json | undefined, runtime: StepRuntime | null, receipt: Receipt | null): MessageOrigin | null {
   if (typeof model !== "string") return null;
-  if (model.startsWith("hosted:")) return { kind: "hosted", model: model.slice("hosted:".length) };
+  if (receipt?.ranOn === "hosted" || model.startsWith(HOSTED_PREFIX)) {
+    return { kind: "hosted", model: model.replace(HOSTED_PREFIX, ""), consentId: receipt?.consentId ?? null };
+  }
   return { kind: "device", model, backend: runtime?.backend ?? null, dtype: runtime?.dtype ?? null };
 }
 
@@ -53,12 +58,12 @@ export class Transcript {
       case "user.message":
         return { seq, role: "user", text: text(field(payload, "text")), opKey, origin: null };
       case "assistant.message":
-        return { seq, role: "assistant", text: text(field(payload, "text")), opKey, origin: originOf(field(payload, "model"), this.runtimes.get(opKey ?? "") ?? null) };
+        return { seq, role: "assistant", text: text(field(payload, "text")), opKey, origin: originOf(field(payload, "model"), this.runtimes.get(opKey ?? "") ?? null, receiptOf(payload)) };
       case "step.completed": {
         const runtime = (field(payload, "runtime") ?? null) as StepRuntime | null;
         if (opKey) this.runtimes.set(opKey, runtime);
         const call = field(payload, "toolCall");
-        if (call !== undefined) return { seq, role: "assistant", text: `→ ${text(call)}`, opKey, origin: originOf(field(payload, "model"), runtime) };
+        if (call !== undefined) return { seq, role: "assistant", text: `→ ${text(call)}`, opKey, origin: originOf(field(payload, "model"), runtime, receiptOf(payload)) };
         const result = field(payload, "result");
         return result === undefined ? null : { seq, role: "tool", text: text(result), opKey, origin: { kind: "tool", tool: opKey ?? "" } };
       }

@@ -1,15 +1,19 @@
 import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
-import { createClient, Engine, type ClientEvent, type EngineEvent, type TranscriptMessage } from "../index.ts";
+import { createClient, Engine, renderHostedBadge, showConsentDialog, type ClientEvent, type ConsentDialog, type EngineEvent, type TranscriptMessage } from "../index.ts";
 import { badgeText, coldStartRows, describeState } from "./view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Reuses this tab's session across reloads; `?fresh` starts a new one. */
+/**
+ * Reuses this tab's session across reloads; `?fresh` starts a new one. The demo app's data policy:
+ * hosted inference only after the person consents (`?hosted=never|ask|allow` to try the others).
+ */
 async function session(): Promise<SessionCreated> {
   const saved = sessionStorage.getItem("dormant.session");
   if (saved && !params.has("fresh")) return JSON.parse(saved) as SessionCreated;
-  const response = await fetch("/v1/sessions", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  const policy = { hosted: params.get("hosted") ?? "ask" };
+  const response = await fetch("/v1/sessions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ policy }) });
   if (!response.ok) throw new Error(`creating a session failed: HTTP ${response.status} ${await response.text()}`);
   const created = (await response.json()) as SessionCreated;
   sessionStorage.setItem("dormant.session", JSON.stringify(created));
@@ -86,8 +90,36 @@ async function main(): Promise<void> {
       } else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
     }
   });
+  let dialog: (ConsentDialog & { opKey: string }) | null = null;
+  const retry = $<HTMLButtonElement>("retry-device");
+  retry.addEventListener("click", () => {
+    retry.disabled = true;
+    client.retryDevice().then(() => log("device recovered"), (error: Error) => log(error.message)).finally(() => (retry.disabled = false));
+  });
   client.on((event) => {
     clientEvents.push(event);
+    if (event.type === "device") {
+      retry.hidden = event.unavailable === null;
+      if (event.unavailable) log(`device unavailable: ${event.unavailable}`);
+    }
+    if (event.type === "outbox") $("outbox").textContent = event.items.length ? `${event.items.length} message(s) waiting to be sent` : "";
+    if (event.type === "consent") {
+      renderHostedBadge($("hosted-badge"), event.grants, (id) => void client.revokeConsent(id).catch((error: Error) => log(error.message)));
+      const request = event.pending[0];
+      // One question at a time; a step that found another way closes its question.
+      if (dialog && !event.pending.some((p) => p.opKey === dialog?.opKey)) {
+        dialog.close();
+        dialog = null;
+      }
+      if (request && !dialog) {
+        const shown = Object.assign(showConsentDialog(request), { opKey: request.opKey });
+        dialog = shown;
+        void shown.decision.then((decision) => {
+          if (dialog === shown) dialog = null;
+          if (client.consent.pending.has(request.opKey)) return client.decideConsent(request.opKey, decision);
+        }).catch((error: Error) => log(error.message));
+      }
+    }
     if (event.type === "status") $("connection").textContent = event.status;
     if (event.type === "message") render(event.message);
     if (event.type === "delta") stream(event.opKey, client.streaming.get(event.opKey) ?? "");

@@ -4,7 +4,7 @@ import type { EngineState, MessageOrigin } from "../index.ts";
 /** The badge on a message: which device model (by digest) or hosted provider computed it. */
 export function badgeText(origin: MessageOrigin | null): string | null {
   if (!origin) return null;
-  if (origin.kind === "hosted") return `hosted ${origin.model}`;
+  if (origin.kind === "hosted") return `hosted ${origin.model.split("@sha256:")[0]}`;
   if (origin.kind === "tool") return null;
   const [id, digest] = origin.model.split("@sha256:");
   const where = origin.backend ? ` · ${origin.backend}/${origin.dtype}` : "";

@@ -99,14 +99,18 @@ export class DeviceEngine {
     return this.rungs;
   }
 
-  /** Loads the best rung that works; each failure that a smaller rung may survive steps down. */
-  async load(): Promise<LoadedModel> {
+  /**
+   * Loads the best rung that works; each failure that a smaller rung may survive steps down.
+   * `evicted: "fail"` (a leased step) refuses to re-download files the cache lost, so the session
+   * can offer the person a choice instead (device_unavailable, reason cache_cleared).
+   */
+  async load(evicted: "download" | "fail" = "download"): Promise<LoadedModel> {
     if (this.loaded) return this.loaded;
     const { model, runtime } = await this.manifests();
     for (let rung = (await this.ladder(model))[0]; rung; rung = this.rungs?.[0]) {
       try {
         this.sink.state({ status: "loading", rung });
-        this.loaded = await this.loadRung(model, runtime, rung);
+        this.loaded = await this.loadRung(model, runtime, rung, evicted);
         this.unreportedColdStart = true;
         this.sink.state({ status: "ready", model: this.loaded });
         return this.loaded;
@@ -124,10 +128,10 @@ export class DeviceEngine {
     throw new ClientError("device_unavailable", reason);
   }
 
-  private async loadRung(model: ManifestModel, runtime: RuntimeManifest, rung: Rung): Promise<LoadedModel> {
+  private async loadRung(model: ManifestModel, runtime: RuntimeManifest, rung: Rung, evicted: "download" | "fail"): Promise<LoadedModel> {
     const files = this.modelFiles(model, rung);
     const wanted = [...files.values(), ...(this.ortReady ? [] : this.runtimeFiles(runtime))];
-    const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event));
+    const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event), { evicted });
     let verifyMs = loaded.verifyMs;
     const byPath = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
     let wasm = new Uint8Array(0);
@@ -189,7 +193,7 @@ export class DeviceEngine {
     this.fallbacks = [];
     try {
       for (;;) {
-        const model = await this.load();
+        const model = await this.load("fail");
         const runner = this.runner!;
         this.sink.state({ status: "generating", model });
         try {
