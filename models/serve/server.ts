@@ -11,6 +11,12 @@ import { HostedModel } from "./hosted-model.ts";
 const MAX_BODY = 256 * 1024;
 const MAX_TOKENS = 256;
 
+/** Chaos levers (tests, drills): fail the next N chat requests with 503, or hold each one back. */
+export interface Faults {
+  failNext: number;
+  delayMs: number;
+}
+
 /** One line per chat request, so tests can prove what did (and did not) reach the server. */
 export interface RequestLogEntry {
   at: number;
@@ -49,7 +55,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Splits the model's raw output into an OpenAI answer: streamed text, or one tool call at the end. */
-async function complete(model: HostedModel, req: IncomingMessage, res: ServerResponse, log: RequestLogEntry[]): Promise<void> {
+async function complete(model: HostedModel, req: IncomingMessage, res: ServerResponse, log: RequestLogEntry[], faults: Faults): Promise<void> {
   const body = await readBody(req);
   if (!isRecord(body)) throw new DormantError("invalid_request", "body must be a JSON object");
   const messages = fromOpenAIMessages(body.messages);
@@ -59,6 +65,11 @@ async function complete(model: HostedModel, req: IncomingMessage, res: ServerRes
   }
   const stream = body.stream === true;
   log.push({ at: Date.now(), stream, messages: messages.length });
+  if (faults.failNext > 0) {
+    faults.failNext--;
+    return fail(res, 503, "overloaded", "injected failure (POST /v1/faults)");
+  }
+  if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
   const id = `chatcmpl-${crypto.randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
@@ -97,6 +108,7 @@ async function complete(model: HostedModel, req: IncomingMessage, res: ServerRes
 export async function startHostedServer(options: { port?: number; host?: string } = {}): Promise<HostedServer> {
   const model = await HostedModel.load();
   const requests: RequestLogEntry[] = [];
+  const faults: Faults = { failNext: 0, delayMs: 0 };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const route = `${req.method} ${path}`;
@@ -104,7 +116,17 @@ export async function startHostedServer(options: { port?: number; host?: string 
       if (route === "GET /v1/health") return json(res, 200, { ok: true, model: model.pin });
       if (route === "GET /v1/models") return json(res, 200, { object: "list", data: [{ id: model.pin, object: "model", owned_by: "dormant" }] });
       if (route === "GET /v1/requests") return json(res, 200, { requests });
-      if (route === "POST /v1/chat/completions") return complete(model, req, res, requests);
+      if (route === "POST /v1/chat/completions") return complete(model, req, res, requests, faults);
+      if (route === "POST /v1/faults") {
+        const body = await readBody(req);
+        if (!isRecord(body)) throw new DormantError("invalid_request", "body must be a JSON object");
+        for (const key of ["failNext", "delayMs"] as const) {
+          const value = body[key] ?? 0;
+          if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 600_000) throw new DormantError("invalid_request", `"${key}" must be a non-negative integer`);
+          faults[key] = value;
+        }
+        return json(res, 200, faults);
+      }
       fail(res, 404, "not_found", `no route for ${route}`);
     };
     handle().catch((error: unknown) => {

@@ -26,6 +26,7 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, wha
   }
 }
 
+const setFaults = (faults: { failNext?: number; delayMs?: number }) => fetch(`${server.hostedUrl}/faults`, { method: "POST", body: JSON.stringify(faults) });
 const hostedRequests = async () => ((await (await fetch(`${server.hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
 
 class Session {
@@ -173,6 +174,57 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     expect(await hostedRequests()).toBe(logBefore);
     const view = (await (await session.api("")).json()) as { consents: ConsentGrant[] };
     expect(view.consents).toEqual([]);
+    session.close();
+  }, 60_000);
+
+  it("revoking aborts a hosted step in flight: no answer lands, the step waits for a device", async () => {
+    const session = await Session.create({ hosted: "ask" });
+    const opKey = await session.turnOnUnavailableDevice("hello");
+    await session.entry("consent.requested");
+    await setFaults({ delayMs: 2000 });
+    try {
+      const { consent } = (await (await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "session" }) })).json()) as { consent: ConsentGrant };
+      await until(async () => (await session.journal()).find((e) => e.type === "step.leased" && (e.payload as { holder: string }).holder === "hosted:local"), "the hosted lease");
+      await session.api(`/consents/${consent.id}`, { method: "DELETE" });
+      await until(async () => (await session.journal()).find((e) => e.type === "step.retry" && (e.payload as { reason: string }).reason === "consent_revoked"), "the revoked step back in the queue");
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // past the provider's delayed answer
+      const journal = await session.journal();
+      expect(journal.some((e) => e.type === "assistant.message" || e.type === "step.completed")).toBe(false);
+      const view = (await (await session.api("")).json()) as { operations: { opKey: string; status: string; waitingFor: string }[] };
+      expect(view.operations).toEqual([expect.objectContaining({ opKey, status: "not_started", waitingFor: "device" })]);
+    } finally {
+      await setFaults({});
+    }
+    session.close();
+  }, 60_000);
+
+  it("a failing provider is retried (before its first byte, then as a new attempt) and the turn completes", async () => {
+    const session = await Session.create({ hosted: "allow" });
+    const logBefore = await hostedRequests();
+    await setFaults({ failNext: 2 });
+    await session.turnOnUnavailableDevice("hello");
+    const answer = await session.entry("assistant.message");
+    expect(answer.payload).toMatchObject({ receipt: { ranOn: "hosted" } });
+    const retries = (await session.journal()).filter((e) => e.type === "step.retry").map((e) => e.payload);
+    expect(retries).toEqual([expect.objectContaining({ reason: "device_unavailable" }), expect.objectContaining({ reason: "provider_unavailable", attempt: 2 })]);
+    expect(await hostedRequests()).toBe(logBefore + 3); // 503, 503 (in-provider retry), then the answer
+    session.close();
+  }, 60_000);
+
+  it("a step whose context holds tool results never goes hosted when the policy allows only messages", async () => {
+    const session = await Session.create({ hosted: "allow", dataClasses: ["messages"] });
+    const logBefore = await hostedRequests();
+    session.send({ type: "user.message", text: "what is 6 * 7?" });
+    const offer = await until(() => session.offers()[0], "a lease offer");
+    session.send({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output: '<|call|>{"name":"calculator","args":{"expression":"6 * 7"}}<|end|>', model: "dormant-agent-tiny@sha256:abc" });
+    const second = await until(() => session.offers()[1], "the answer step, with the tool result");
+    session.send({ type: "step.fail", opKey: second.opKey, leaseId: second.leaseId, code: "device_unavailable", message: "gpu gone", retryable: false, reason: "device_lost" });
+    await session.entry("device.unavailable");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const view = (await (await session.api("")).json()) as { operations: { opKey: string; waitingFor: string }[] };
+    expect(view.operations).toEqual([expect.objectContaining({ opKey: second.opKey, waitingFor: "device" })]);
+    expect((await session.journal()).some((e) => e.type.startsWith("consent."))).toBe(false);
+    expect(await hostedRequests()).toBe(logBefore);
     session.close();
   }, 60_000);
 
