@@ -89,6 +89,11 @@ export class Consents {
     this.store.append("consent.declined", { by: "user" }, opKey);
   }
 
+  /** The person revoked what the app's `allow` policy granted: from then on the session asks instead. */
+  policyGrantRevoked(): boolean {
+    return this.store.sql.exec("SELECT 1 FROM consents WHERE revoked_at IS NOT NULL AND json_extract(body, '$.by') = 'policy' LIMIT 1").toArray().length > 0;
+  }
+
   /** Inside a transaction: the turn is over, and so are its Allow-once grants. */
   endTurn(): void {
     this.store.sql.exec("UPDATE consents SET expires_at = ? WHERE scope = 'turn' AND expires_at > ?", Date.now(), Date.now());

@@ -57,7 +57,9 @@ export class HostedSteps {
     if (!provider || classes.some((c) => !policy.dataClasses.includes(c))) return;
     let grant = this.consents.validFor();
     const state = this.consents.requestState(op.opKey);
-    if (!grant && policy.hosted === "allow" && state === null) {
+    // `allow` is the app consenting for the person; once the person revokes that, they are asked.
+    const mode = policy.hosted === "allow" && this.consents.policyGrantRevoked() ? "ask" : policy.hosted;
+    if (!grant && mode === "allow" && state === null) {
       grant = store.tx(() => this.consents.grant(this.consents.describe(op.opKey, unavailable, provider, classes), "session", "policy"));
     }
     if (grant) {
@@ -65,7 +67,7 @@ export class HostedSteps {
       if (chosen) this.start(op, chosen, grant);
       return;
     }
-    if (policy.hosted === "ask" && state === null) store.tx(() => this.consents.request(op.opKey, unavailable, provider, classes));
+    if (mode === "ask" && state === null) store.tx(() => this.consents.request(op.opKey, unavailable, provider, classes));
   }
 
   private start(op: OperationRecord, provider: InferenceProviderV1, grant: ConsentGrant): void {

@@ -208,6 +208,16 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const retries = (await session.journal()).filter((e) => e.type === "step.retry").map((e) => e.payload);
     expect(retries).toEqual([expect.objectContaining({ reason: "device_unavailable" }), expect.objectContaining({ reason: "provider_unavailable", attempt: 2 })]);
     expect(await hostedRequests()).toBe(logBefore + 3); // 503, 503 (in-provider retry), then the answer
+
+    // The app's `allow` granted on the person's behalf (journaled, by "policy"); revoking it means
+    // the person is asked from then on.
+    const grant = (await session.journal()).find((e) => e.type === "consent.granted")!.payload as unknown as ConsentGrant;
+    expect(grant).toMatchObject({ by: "policy", scope: "session" });
+    await session.api(`/consents/${grant.id}`, { method: "DELETE" });
+    session.send({ type: "user.message", text: "thanks" });
+    const asked = await session.entry("consent.requested");
+    expect(asked.payload).toMatchObject({ reason: "cache_cleared" });
+    expect(await hostedRequests()).toBe(logBefore + 3);
     session.close();
   }, 60_000);
 
