@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, test } from "vitest";
 import type { LeaseOffer, ServerFrame, SessionCreated } from "../src/protocol/index.ts";
 import { startDevServer, type DevServer } from "../test/node/dev-server.ts";
-import { printTable } from "./table.ts";
+import { median, printTable } from "./table.ts";
 
 const PROMPT = "hello";
 const BLOCKS = 5;
@@ -16,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Time to the first streamed content chunk of a direct chat-completions call. */
 async function directFirstToken(): Promise<number> {
