@@ -7,13 +7,16 @@ import re
 from chat_format import SPECIAL_TOKENS
 
 # GPT-2's pattern changed so that a span the model copies tokenizes the same wherever it stands:
-# numbers never take a leading space (" 19" in a request is "19" in JSON), JSON punctuation runs are
-# their own pieces (`":"(` would swallow an expression's paren), other punctuation is one bare char
-# at a time (" (" in a request is "(" in JSON). In a 1,200-step A/B this took exact tool calls 0.148 → 0.185 and answers 0.200 → 0.326
-# (decisions/0004). PRETOKENIZE_JS is the same pattern for tokenizer.json; [^\W\d_] is \p{L} and
-# \d is \p{N} on our ASCII corpus, and a node test checks both tokenize alike.
-PRETOKENIZE = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+|\d+|[{}":,]+|[^\s\w{}":,]|_|\s+(?!\S)|\s+""")
-PRETOKENIZE_JS = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+|\p{N}+|[{}":,]+|[^\s\p{L}\p{N}{}":,]|\s+(?!\S)|\s+"""
+# a word carries the space after it, not before ("saying taxes desert" is `saying ` `taxes ` `desert`,
+# and the JSON body "taxes desert" is `taxes ` `desert`: same ids from the first word on; with a
+# leading space the first word differed and the model often repeated it, "taxes taxes ...");
+# digits are bare chunks of at most two (every chunk a frequent token); JSON punctuation runs are
+# their own pieces (`":"(` would swallow an expression's paren); other punctuation is one bare char
+# (" (" in a request is "(" in JSON). History in decisions/0004. PRETOKENIZE_JS is the same pattern
+# for tokenizer.json; [^\W\d_] is \p{L} and \d is \p{N} on our ASCII corpus, and a node test checks
+# both tokenize alike.
+PRETOKENIZE = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+ ?|\d{1,2}|[{}":,]+|[^\s\w{}":,]|_|\s+(?!\S)|\s+""")
+PRETOKENIZE_JS = r"""'s|'t|'re|'ve|'m|'ll|'d|\p{L}+ ?|\p{N}{1,2}|[{}":,]+|[^\s\p{L}\p{N}{}":,]|\s+(?!\S)|\s+"""
 SPECIAL_SPLIT = re.compile("(" + "|".join(re.escape(t) for t in SPECIAL_TOKENS) + ")")
 
 

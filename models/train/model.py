@@ -76,6 +76,14 @@ class GPT(nn.Module):
 
     def forward(self, input_ids, attention_mask, position_ids, past):
         """past: list of (key, value) shaped [batch, n_head, past_len, head_dim]."""
+        hidden, presents = self.hidden(input_ids, attention_mask, position_ids, past)
+        return self.head(hidden), presents
+
+    def head(self, hidden):
+        return hidden @ self.wte.weight.T  # tied input/output embeddings, as in GPT-2
+
+    def hidden(self, input_ids, attention_mask, position_ids, past):
+        """Final-layer-normed states for every position, and the new KV cache."""
         t = input_ids.shape[1]
         p = past[0][0].shape[2]
         # Causal over [past + new] keys, plus padding from attention_mask ([batch, past + new]).
@@ -88,8 +96,7 @@ class GPT(nn.Module):
         for block, (pk, pv) in zip(self.h, past):
             x, k, v = block(x, bias, pk, pv)
             presents.append((k, v))
-        logits = self.ln_f(x) @ self.wte.weight.T  # tied input/output embeddings, as in GPT-2
-        return logits, presents
+        return self.ln_f(x), presents
 
     def empty_past(self, batch: int):
         z = torch.zeros(batch, self.c.n_head, 0, self.c.head_dim)

@@ -74,11 +74,11 @@ def train(model: GPT, data, steps: int, batch: int, pad: int, log) -> None:
     model.train()
     for step, (x, mask) in enumerate(batches(data, batch, steps, pad, rng), start=1):
         b, t = x.shape
-        logits, _ = model(x, torch.ones(b, t, dtype=torch.long), torch.arange(t)[None].expand(b, t), model.empty_past(b))
-        # Predict token i+1 from position i, counted only where the target is assistant output.
-        loss_all = F.cross_entropy(logits[:, :-1].reshape(-1, model.c.vocab_size), x[:, 1:].reshape(-1), reduction="none")
-        weights = mask[:, 1:].reshape(-1)
-        loss = (loss_all * weights).sum() / weights.sum()
+        hidden, _ = model.hidden(x, torch.ones(b, t, dtype=torch.long), torch.arange(t)[None].expand(b, t), model.empty_past(b))
+        # Predict token i+1 from position i, only where the target is assistant output: the
+        # vocabulary projection runs on those positions alone (about half of them are prompt).
+        counted = mask[:, 1:] > 0
+        loss = F.cross_entropy(model.head(hidden[:, :-1][counted]), x[:, 1:][counted])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -109,7 +109,7 @@ def greedy(model: GPT, tok: Tokenizer, prompt: str, max_new: int = 64) -> list:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=5400)
+    ap.add_argument("--steps", type=int, default=4800)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--heads", type=int, default=Config.n_head)
     ap.add_argument("--conversations", type=int, default=40000)
