@@ -14,7 +14,7 @@ class Config:
     n_positions: int = 256
     n_embd: int = 256
     n_layer: int = 4
-    n_head: int = 4
+    n_head: int = 8
 
     @property
     def head_dim(self) -> int:
@@ -53,7 +53,7 @@ class Block(nn.Module):
     def forward(self, x, bias, past_k, past_v):
         a, k, v = self.attn(self.ln_1(x), bias, past_k, past_v)
         x = x + a
-        x = x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+        x = x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x))))
         return x, k, v
 
 

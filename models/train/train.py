@@ -109,7 +109,7 @@ def greedy(model: GPT, tok: Tokenizer, prompt: str, max_new: int = 64) -> list:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=4800)
+    ap.add_argument("--steps", type=int, default=4600)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--heads", type=int, default=Config.n_head)
     ap.add_argument("--conversations", type=int, default=40000)
@@ -144,7 +144,7 @@ def main() -> None:
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": config.vocab_size,
                    "n_positions": config.n_positions, "n_ctx": config.n_positions, "n_embd": config.n_embd,
-                   "n_layer": config.n_layer, "n_head": config.n_head, "activation_function": "gelu_new",
+                   "n_layer": config.n_layer, "n_head": config.n_head, "activation_function": "gelu",
                    "layer_norm_epsilon": 1e-5, "bos_token_id": end_id, "eos_token_id": end_id,
                    "pad_token_id": end_id, "tie_word_embeddings": True}, f, indent=2)
     with open(os.path.join(args.out, "generation_config.json"), "w") as f:
