@@ -74,7 +74,12 @@ async function complete(model: HostedModel, req: IncomingMessage, res: ServerRes
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: model.pin, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  if (stream) res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+  if (stream) {
+    // Headers go out now, as hosted APIs send them: the caller's fetch settles during prefill
+    // instead of with the first token.
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+    res.flushHeaders();
+  }
   let streamed = "";
   let shown = 0;
   const raw = await model.generate(messages, maxTokens, (piece) => {
