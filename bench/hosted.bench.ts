@@ -78,8 +78,10 @@ async function fallbackFirstToken(): Promise<number> {
   return firstDeltaMs;
 }
 
-/** Alternating blocks of direct calls and fallbacks; medians of each. */
-async function measure(): Promise<{ direct: number[]; fallback: number[] }> {
+type Samples = { direct: number[]; fallback: number[] };
+
+/** Alternating blocks of direct calls and fallbacks, after one warm-up of each. */
+async function measure(): Promise<Samples> {
   await directFirstToken();
   await fallbackFirstToken(); // warm both paths (session object code, model kernels)
   const direct: number[] = [];
@@ -104,7 +106,7 @@ test("device failure → first hosted token, vs the hosted server's own time to 
   // request back by PROVIDER_DELAY_MS (the local server's own lever) to show the same fixed cost there.
   await holdRequests(PROVIDER_DELAY_MS);
   const remote = await measure().finally(() => holdRequests(0));
-  const overhead = (m: { direct: number[]; fallback: number[] }) => (median(m.fallback) - median(m.direct)).toFixed(1);
+  const overhead = (m: Samples) => (median(m.fallback) - median(m.direct)).toFixed(1);
   console.log(`fixed cost of the fallback path (median fallback − median direct): ${overhead(local)} ms, ${overhead(remote)} ms with the held-back provider`);
   printTable("Hosted fallback (wrangler dev + local hosted server, loopback)", "direct", "fallback", [
     { name: "time to first hosted token, local model (median)", unit: "ms", baseline: median(local.direct), measured: median(local.fallback), target: "≤ 1.2" },
