@@ -18,8 +18,11 @@ export interface HeldoutRow {
   reference?: { prompt: string; promptIds: number[]; greedyIds: number[] };
 }
 
-export async function loadHeldout(limit = Infinity): Promise<HeldoutRow[]> {
-  const text = await readFile(join(MODELS_DIR, "eval", "heldout.jsonl"), "utf8");
+/** "heldout" is what we report; "validation" (another seed) is where training choices are made. */
+export type EvalSet = "heldout" | "validation";
+
+export async function loadHeldout(limit = Infinity, set: EvalSet = "heldout"): Promise<HeldoutRow[]> {
+  const text = await readFile(join(MODELS_DIR, "eval", `${set}.jsonl`), "utf8");
   return text.trim().split("\n").slice(0, limit).map((line) => JSON.parse(line) as HeldoutRow);
 }
 

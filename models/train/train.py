@@ -21,7 +21,7 @@ from quantize import quantize_dynamic_int8
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL_ID = "dormant-agent-tiny"
-TRAIN_SEED, HELDOUT_SEED, TORCH_SEED = 1, 2, 1234
+TRAIN_SEED, HELDOUT_SEED, VALIDATION_SEED, TORCH_SEED = 1, 2, 3, 1234
 
 
 def examples(tok: Tokenizer, convs, ctx: int):
@@ -107,12 +107,25 @@ def greedy(model: GPT, tok: Tokenizer, prompt: str, max_new: int = 64) -> list:
     return out
 
 
+def write_eval_set(path: str, seed: int, rows: int, reference) -> None:
+    """Conversations from their own seed; the first 12 rows get reference(prompt) unless it is None."""
+    gen = Generator(seed)
+    with open(path, "w") as f:
+        for i in range(rows):
+            messages, meta, start = gen.conversation()
+            row = {"messages": messages, "meta": meta, "evalStart": start}
+            ref = reference(render_prompt(messages[: start + 1])) if i < 12 else None
+            if ref is not None:
+                row["reference"] = ref
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=4600)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--heads", type=int, default=Config.n_head)
-    ap.add_argument("--conversations", type=int, default=40000)
+    ap.add_argument("--conversations", type=int, default=80000)
     ap.add_argument("--heldout", type=int, default=300)
     ap.add_argument("--out", default=os.path.join(ROOT, MODEL_ID))
     args = ap.parse_args()
@@ -158,21 +171,17 @@ def main() -> None:
     quantized = quantize_dynamic_int8(fp32, os.path.join(args.out, "onnx", "model_quantized.onnx"))
     log(f"export: fp32 + int8 ({quantized} MatMuls quantized)")
 
-    # Held-out set from another seed; the first few carry PyTorch's greedy output as a reference.
-    held = Generator(HELDOUT_SEED)
+    # Two more seeds: validation, on which training choices are made, and held-out, which is reported
+    # and never tuned on. The first few held-out rows carry PyTorch's greedy output as a reference.
     eval_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "eval")
     os.makedirs(eval_dir, exist_ok=True)
-    with open(os.path.join(eval_dir, "heldout.jsonl"), "w") as f:
-        for i in range(args.heldout):
-            messages, meta, start = held.conversation()
-            row = {"messages": messages, "meta": meta, "evalStart": start}
-            if i < 12:
-                prompt = render_prompt(messages[: start + 1])
-                row["reference"] = {"prompt": prompt, "promptIds": tok.encode(prompt), "greedyIds": greedy(model, tok, prompt)}
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_eval_set(os.path.join(eval_dir, "validation.jsonl"), VALIDATION_SEED, args.heldout, lambda _prompt: None)
+    write_eval_set(os.path.join(eval_dir, "heldout.jsonl"), HELDOUT_SEED, args.heldout,
+                   lambda prompt: {"prompt": prompt, "promptIds": tok.encode(prompt), "greedyIds": greedy(model, tok, prompt)})
     write_manifest(args.out, config, {
         "corpus": f"synthetic agent conversations from models/train/corpus.py, seed {TRAIN_SEED}, {len(data)} conversations",
         "heldout": f"models/eval/heldout.jsonl, seed {HELDOUT_SEED}, {args.heldout} conversations",
+        "validation": f"models/eval/validation.jsonl, seed {VALIDATION_SEED}, {args.heldout} conversations",
         "steps": args.steps, "batch": args.batch, "torchSeed": TORCH_SEED, "trainSeconds": round(train_seconds),
         "torch": torch.__version__, "log": log_lines[-3:],
     })

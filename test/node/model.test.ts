@@ -62,15 +62,15 @@ describe("transformers.js runs the model exactly as it was trained", () => {
 });
 
 describe("held-out quality of the shipped int8 variant", () => {
-  // A regression floor for the committed artifact, not the target: measured 0.901 / 0.941 / 1.000 on
-  // these 120 rows (0.899 / 0.911 / 1.000 on all 300; issue 3 asks for ≥ 0.9 there).
+  // A regression floor for the committed artifact, not the target: measured 0.911 / 0.941 / 1.000 on
+  // these 120 rows (0.923 / 0.923 / 1.000 on all 300; issue 3 asks for ≥ 0.9 there).
   it("calls tools with exact arguments and answers from their results, no worse than the shipped baseline", async () => {
     const runner = await NodeRunner.load("q8");
     const report = await evaluate(runner, await loadHeldout(120));
     await runner.dispose();
     expect(report.toolRows).toBeGreaterThan(60);
     expect(report.chatRows).toBeGreaterThan(5);
-    expect(report.toolCallExactMatch, report.misses.join("\n")).toBeGreaterThanOrEqual(0.88);
+    expect(report.toolCallExactMatch, report.misses.join("\n")).toBeGreaterThanOrEqual(0.89);
     expect(report.finalAnswerUsesResult, report.misses.join("\n")).toBeGreaterThanOrEqual(0.92);
     expect(report.chatAnswersWithoutTool, report.misses.join("\n")).toBeGreaterThanOrEqual(0.9);
   });
