@@ -5,11 +5,13 @@ export interface BenchRow {
   baseline: number;
   measured: number;
   target: string;
+  /** When each measured sample has a baseline sample taken next to it: the median of their ratios. */
+  ratio?: number;
 }
 
 export function printTable(title: string, baselineLabel: string, measuredLabel: string, rows: BenchRow[]): void {
   const header = ["benchmark", "unit", baselineLabel, measuredLabel, "ratio", "target"];
-  const body = rows.map((r) => [r.name, r.unit, r.baseline.toFixed(3), r.measured.toFixed(3), (r.measured / r.baseline).toFixed(3), r.target]);
+  const body = rows.map((r) => [r.name, r.unit, r.baseline.toFixed(3), r.measured.toFixed(3), (r.ratio ?? r.measured / r.baseline).toFixed(3), r.target]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   console.log([`\n${title}`, line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n"));

@@ -22,7 +22,7 @@ export interface PageGlobals {
     };
   };
   crossOriginIsolated: boolean;
-  document: { activeElement: { textContent: string | null } | null; querySelector(selector: string): { textContent: string | null } | null };
+  document: { body: { hidden: boolean }; activeElement: { textContent: string | null } | null; querySelector(selector: string): { textContent: string | null } | null };
   caches: {
     open(name: string): Promise<{
       keys(): Promise<{ url: string }[]>;
@@ -32,7 +32,7 @@ export interface PageGlobals {
     keys(): Promise<string[]>;
     delete(name: string): Promise<boolean>;
   };
-  Worker: new (url: string, options: { type: "module" }) => {
+  Worker: new (url: string, options: { type: "module"; name?: string }) => {
     onmessage: ((event: { data: unknown }) => void) | null;
     postMessage(message: unknown): void;
     terminate(): void;

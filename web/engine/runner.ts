@@ -5,6 +5,9 @@ import type { EngineFault, Rung } from "./messages.ts";
 import { fitPrompt } from "./prompt-fit.ts";
 import { TextSink } from "./text-sink.ts";
 
+/** Streamed text leaves the worker at most once a frame (60 Hz): a page cannot show it more often. */
+const TEXT_EVENT_INTERVAL_MS = 16;
+
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
 
@@ -66,7 +69,7 @@ export class ModelRunner {
     this.throwInjectedFault();
     const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
     const { ids, room } = fitPrompt(encode, messages, this.rung.contextLength, maxNewTokens);
-    const sink = new TextSink(this.tokenizer, onText);
+    const sink = new TextSink(this.tokenizer, onText, TEXT_EVENT_INTERVAL_MS);
     const started = performance.now();
     const output = await this.model.generate({
       ...greedyInputs(ids, Math.min(maxNewTokens, room)),
