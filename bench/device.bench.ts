@@ -1,6 +1,7 @@
 // On-device numbers in real Chromium (WASM, 1 thread): our engine against transformers.js used
-// directly on the same model, dtype and prompt, rotating blocks in one browser run (with a second raw worker as an A/A control); and warm
-// start against the floor set by reading the model's bytes back out of Cache Storage.
+// directly on the same model, dtype and prompt, in rotating blocks in one browser run (a second raw
+// worker as an A/A control); and warm start against the floor set by reading the model's bytes
+// back out of Cache Storage.
 import { afterAll, beforeAll, test } from "vitest";
 import { renderPrompt, type ChatMessage, type ColdStart } from "../src/protocol/index.ts";
 import { launchChromium, openDemo } from "../test/browser/chromium.ts";
