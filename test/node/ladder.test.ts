@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { ManifestModel } from "../../src/protocol/index.ts";
-import { isResourceFailure, planLadder, rungName, type DeviceCapabilities } from "../../web/engine/ladder.ts";
+import { ClientError } from "../../web/errors.ts";
+import { canStepDown, isResourceFailure, planLadder, rungName, type DeviceCapabilities } from "../../web/engine/ladder.ts";
 import type { EngineOptions } from "../../web/engine/messages.ts";
 
 const MB = 2 ** 20;
@@ -55,5 +56,26 @@ describe("memory ladder", () => {
     expect(isResourceFailure(new Error("no available backend found. ERR: [webgpu] ..."))).toBe(true);
     expect(isResourceFailure(new Error("integrity_mismatch: sha256 differs"))).toBe(false);
     expect(isResourceFailure(new TypeError("Cannot read properties of undefined"))).toBe(false);
+    // What ORT 1.31 threw in Chromium after a real GPUDevice.destroy() (test/browser/webgpu-ladder).
+    const lost = "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: /onnxruntime/core/providers/webgpu/buffer_manager.cc:643 … Failed to download data from buffer. wgpu::MapAsyncStatus value: 4, message: Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.";
+    expect(isResourceFailure(new Error(lost))).toBe(true);
+    expect(isResourceFailure(new Error("GPUOutOfMemoryError: Out of memory"))).toBe(true);
+    // Errors that only mention the GPU or a buffer are bugs, not pressure: no step down.
+    expect(isResourceFailure(new Error("failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: /onnxruntime/core/providers/webgpu/program_manager.cc:55 invalid input shape for buffer"))).toBe(false);
+    expect(isResourceFailure(new RangeError("Maximum call stack size exceeded"))).toBe(false);
+    expect(isResourceFailure(new Error("the zoom level is invalid"))).toBe(false);
+  });
+
+  test("WebGPU falls to the next rung on any runtime failure, WASM only under pressure, our typed errors never", () => {
+    const webgpu = { backend: "webgpu", dtype: "fp32", contextLength: 256 } as const;
+    const wasm = { backend: "wasm", dtype: "q8", contextLength: 256 } as const;
+    const shaderBug = new Error("failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: program_manager.cc:55 shader compilation failed");
+    expect(canStepDown(webgpu, shaderBug)).toBe(true);
+    expect(canStepDown(wasm, shaderBug)).toBe(false);
+    expect(canStepDown(wasm, new RangeError("WebAssembly.Memory(): could not allocate memory"))).toBe(true);
+    for (const rung of [webgpu, wasm]) {
+      expect(canStepDown(rung, new ClientError("integrity_mismatch", "sha256 differs"))).toBe(false);
+      expect(canStepDown(rung, new ClientError("quota_exceeded", "out of memory in the cache quota"))).toBe(false);
+    }
   });
 });

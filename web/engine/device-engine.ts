@@ -2,7 +2,7 @@ import { modelPin, sha256Hex, type ChatMessage, type ManifestFile, type Manifest
 import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
-import { isResourceFailure, planLadder, rungName } from "./ladder.ts";
+import { canStepDown, planLadder, rungName } from "./ladder.ts";
 import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
 import { ModelRunner, useVerifiedArtifacts } from "./runner.ts";
 
@@ -115,7 +115,7 @@ export class DeviceEngine {
         this.sink.state({ status: "ready", model: this.loaded });
         return this.loaded;
       } catch (error) {
-        if (!isResourceFailure(error)) {
+        if (!canStepDown(rung, error)) {
           const typed = error instanceof ClientError ? error : new ClientError("model_load_failed", String(error), { cause: error });
           this.sink.state({ status: "failed", error: typed.toJSON() });
           throw typed;
@@ -203,7 +203,7 @@ export class DeviceEngine {
           this.sink.state({ status: "ready", model });
           return { ...generation, model, coldStart, fallbacks: [...this.fallbacks] };
         } catch (error) {
-          if (!isResourceFailure(error)) throw new ClientError("generation_failed", String(error), { cause: error });
+          if (!canStepDown(runner.rung, error)) throw new ClientError("generation_failed", String(error), { cause: error });
           await this.unload();
           // ORT keeps one WebGPU context per instance: once it failed mid-run, only a fresh worker
           // (see Engine) gets a working runtime back.

@@ -1,4 +1,5 @@
 import type { ManifestModel } from "../../src/protocol/index.ts";
+import { ClientError } from "../errors.ts";
 import type { EngineOptions, Rung } from "./messages.ts";
 
 export interface DeviceCapabilities {
@@ -50,8 +51,23 @@ function fitsAdapter(model: ManifestModel, caps: DeviceCapabilities): boolean {
 
 export const rungName = (rung: Rung) => `${rung.backend}/${rung.dtype}@${rung.contextLength}`;
 
-/** Failures that a smaller rung may survive: out of memory, a lost GPU, a refused allocation. */
+/**
+ * Failures that a smaller rung may survive: out of memory, a lost GPU, a refused allocation, a
+ * backend that cannot start. Matched on what the runtime says (ORT's lost-GPU error is "failed to
+ * call OrtRun() … The Device was lost before mapping was resolved."), not on words such as
+ * "webgpu" or "buffer" that ORT's source paths put in every error: a bug must not pass as pressure.
+ */
 export function isResourceFailure(error: unknown): boolean {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-  return /out of memory|oom|device (was )?lost|devicelost|allocat|RangeError|no available backend|webgpu|buffer/i.test(text);
+  return /out ?of ?memory|\boom\b|device (was |is )?lost|devicelost|allocat|no available backend/i.test(text);
+}
+
+/**
+ * Whether a failure on `rung` moves to the next one. On WebGPU any runtime failure does (drivers
+ * differ, and WASM can still run the step); on WASM only resource failures do. Our own typed errors
+ * (cache, integrity, quota, offline) never do: a smaller rung would meet them again.
+ */
+export function canStepDown(rung: Rung, error: unknown): boolean {
+  if (error instanceof ClientError) return false;
+  return rung.backend === "webgpu" || isResourceFailure(error);
 }
