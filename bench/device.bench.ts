@@ -10,11 +10,11 @@ import { startDevServer, type DevServer } from "../test/node/dev-server.ts";
 import { mean, median, printTable, type BenchRow } from "./table.ts";
 
 const MESSAGES: ChatMessage[] = [{ role: "user", content: "email bob@example.com about lunch: moved to noon on friday" }];
-// Many short blocks, the order rotated every block: on 2 shared cores
-// eight blocks of four swung the ratio 0.86–1.07 from one run to the next with nothing changed.
+// Many short blocks, the order rotated every block: on 2 shared cores eight blocks of four swung
+// the ratio 0.86–1.07 from one run to the next with nothing changed.
 const BLOCKS = 50;
-// Discarded first: for ~15 blocks after load every arm runs at about half its later speed (V8 is
-// still tiering the wasm up), and the arms do not get there at the same time.
+// Discarded first (24 runs an arm): for its first ~15 runs after load every arm goes at about half
+// its later speed (V8 is still tiering the wasm up), and the arms do not get there at the same time.
 const WARMUP_BLOCKS = 8;
 // Single runs of one arm spread 200–550 tok/s (bimodal); a block's rate pools its runs.
 const RUNS_PER_BLOCK = 3;
