@@ -28,12 +28,9 @@ afterAll(async () => server?.stop());
 
 type Run = { tokens: number; ms: number };
 /**
- * Median of per-run rates: on 2 shared cores a GC pause or a scheduling hiccup lands in a few runs
- * of either side; the pooled mean let those decide the ratio (runs swung 0.89–1.12 either way).
+ * Each block's pooled rate (its runs' tokens ÷ their time), in block order. The columns are medians
+ * of these, so a GC pause or a scheduling hiccup in a few blocks does not decide them.
  */
-const rate = (r: Run) => (r.tokens / r.ms) * 1000;
-const tokensPerSecond = (runs: Run[]) => median(runs.map(rate));
-/** Each block's pooled rate (its runs' tokens ÷ their time), in block order. */
 const blockRates = (runs: Run[]) => {
   const rates: number[] = [];
   for (let i = 0; i < runs.length; i += RUNS_PER_BLOCK) {
@@ -42,6 +39,7 @@ const blockRates = (runs: Run[]) => {
   }
   return rates;
 };
+const tokensPerSecond = (runs: Run[]) => median(blockRates(runs));
 /**
  * Ratios are medians over blocks of the arms' rates within a block: the machine's speed drifts
  * between runs of the bench (the same build read 260 and 616 tok/s raw), and arms run side by side
