@@ -1,7 +1,7 @@
 // npm run models:eval [-- --dtype q8|fp32] [--limit N] [--set heldout|validation]
 // Verifies the artifacts, then runs the model in Node on the held-out (or validation) set and prints the metrics.
 import { parseArgs } from "node:util";
-import { evaluate, loadHeldout, NodeRunner } from "./evaluate.ts";
+import { evaluate, loadEvalSet, NodeRunner } from "./evaluate.ts";
 import { checkManifest } from "./manifest-check.ts";
 
 const { values } = parseArgs({ options: { dtype: { type: "string", default: "q8" }, limit: { type: "string" }, set: { type: "string", default: "heldout" } } });
@@ -15,7 +15,7 @@ if (bad.length > 0) {
   console.error(`invalid artifacts, refusing to evaluate: ${bad.map((b) => `${b.path} (${b.problem})`).join(", ")}`);
   process.exit(1);
 }
-const rows = await loadHeldout(values.limit ? Number(values.limit) : undefined, set);
+const rows = await loadEvalSet(values.limit ? Number(values.limit) : undefined, set);
 const runner = await NodeRunner.load(dtype);
 const report = await evaluate(runner, rows);
 await runner.dispose();

@@ -9,7 +9,7 @@ import { readManifest } from "./manifest-check.ts";
 export const MODELS_DIR = import.meta.dirname;
 export const MODEL_ID = "dormant-agent-tiny";
 
-export interface HeldoutRow {
+export interface EvalRow {
   messages: ChatMessage[];
   meta: { kind: "tool" | "chat"; tool?: string; evidence: string[] };
   /** Index of the evaluated turn's user message. */
@@ -21,9 +21,9 @@ export interface HeldoutRow {
 /** "heldout" is what we report; "validation" (another seed) is where training choices are made. */
 export type EvalSet = "heldout" | "validation";
 
-export async function loadHeldout(limit = Infinity, set: EvalSet = "heldout"): Promise<HeldoutRow[]> {
+export async function loadEvalSet(limit = Infinity, set: EvalSet = "heldout"): Promise<EvalRow[]> {
   const text = await readFile(join(MODELS_DIR, "eval", `${set}.jsonl`), "utf8");
-  return text.trim().split("\n").slice(0, limit).map((line) => JSON.parse(line) as HeldoutRow);
+  return text.trim().split("\n").slice(0, limit).map((line) => JSON.parse(line) as EvalRow);
 }
 
 export interface Generation {
@@ -102,7 +102,7 @@ export interface EvalReport {
  * and, given the tool's result, does its answer contain what the result says? Chat turns must be
  * answered without a tool call.
  */
-export async function evaluate(runner: NodeRunner, rows: HeldoutRow[]): Promise<EvalReport> {
+export async function evaluate(runner: NodeRunner, rows: EvalRow[]): Promise<EvalReport> {
   let calls = 0, answers = 0, chats = 0, toolRows = 0, chatRows = 0, tokens = 0, ms = 0;
   const misses: string[] = [];
   const run = async (messages: ChatMessage[]) => {
