@@ -2,21 +2,23 @@ import { Hono, type Context } from "hono";
 import {
   DormantError,
   SESSION_ID_PATTERN,
+  eventFingerprint,
   parseClientEvent,
   parseConsentDecision,
   parseConsentId,
-  requireRecord,
   parseResolution,
   parseSessionOptions,
-  sha256Hex,
+  parseTokenRequest,
+  requireRecord,
+  type IssuedToken,
   type SessionCreated,
 } from "../protocol";
 import type { AgentSession } from "../session/agent-session";
-import { TENANT_HEADER } from "../session/agent-session";
+import { CALLER_HEADER, inScope } from "../session/caller";
 import { unwrap } from "../session/rpc";
-import { requireSessionToken, tokenSecret, type AppEnv } from "./auth";
+import { appKeyScope, callerOf, requireSessionToken, tokenSecret, type AppEnv } from "./auth";
 import { readJson } from "./body";
-import { signToken } from "./tokens";
+import { signToken, type TokenRequest } from "./tokens";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -26,13 +28,20 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  */
 type SessionStub = Pick<
   AgentSession,
-  "init" | "view" | "appendEvent" | "readJournal" | "decide" | "resolve" | "stats" | "fetch" | "decideConsent" | "runHosted" | "revokeConsent"
+  "init" | "describe" | "revokeToken" | "view" | "appendEvent" | "readJournal" | "decide" | "resolve" | "stats" | "fetch" | "decideConsent" | "runHosted" | "revokeConsent"
 >;
 
 function stub(c: Context<AppEnv>): SessionStub {
-  const id = c.req.param("id");
-  if (!id || !SESSION_ID_PATTERN.test(id)) throw new DormantError("not_found", "no such session");
-  return c.env.AGENT_SESSION.get(c.env.AGENT_SESSION.idFromString(id)) as unknown as SessionStub;
+  const raw = c.req.param("id");
+  let id: DurableObjectId | null = null;
+  try {
+    // The pattern admits strings that are no Durable Object id of this namespace: those throw here.
+    if (raw && SESSION_ID_PATTERN.test(raw)) id = c.env.AGENT_SESSION.idFromString(raw);
+  } catch {
+    id = null;
+  }
+  if (!id) throw new DormantError("not_found", "no such session");
+  return c.env.AGENT_SESSION.get(id) as unknown as SessionStub;
 }
 
 function intQuery(c: Context, name: string, fallback: number, max: number): number {
@@ -43,41 +52,53 @@ function intQuery(c: Context, name: string, fallback: number, max: number): numb
   return value;
 }
 
-async function requireCreateKey(c: Context<AppEnv>): Promise<void> {
-  const expected: string | undefined = c.env.SESSION_CREATE_KEY;
-  // Secure by default: unset refuses; only an explicit empty value (local .dev.vars) opens it.
-  if (expected === undefined) throw new DormantError("misconfigured", "SESSION_CREATE_KEY is not set");
-  if (expected === "") return;
-  const given = c.req.header("authorization")?.replace(/^Bearer /, "") ?? "";
-  const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(expected)]);
-  if (a !== b) throw new DormantError("unauthorized", "creating a session needs the app key");
+async function issue(c: Context<AppEnv>, request: TokenRequest): Promise<IssuedToken> {
+  const { token, claims } = await signToken(tokenSecret(c.env), request);
+  return { token, role: claims.role, jti: claims.jti, expiresAt: claims.exp * 1000 };
 }
 
 export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", async (c) => {
-  await requireCreateKey(c);
+  const scope = await appKeyScope(c.env, c.req.header("authorization"));
   const options = parseSessionOptions((await readJson(c)).value);
+  if (!inScope(scope, options.tenant)) throw new DormantError("forbidden", `this app key cannot create sessions for tenant "${options.tenant}"`);
   const id = c.env.AGENT_SESSION.newUniqueId();
+  // Signed before the object is touched: a signing failure leaves no half-made session behind.
+  const issued = await issue(c, { sid: id.toString(), tenant: options.tenant, role: "device" });
   const created = unwrap(await (c.env.AGENT_SESSION.get(id) as unknown as SessionStub).init(options));
-  const body: SessionCreated = { ...created, policy: options.policy, token: await signToken(tokenSecret(c.env), created.id, created.tenant) };
+  const body: SessionCreated = { ...created, policy: options.policy, ...issued };
   return c.json(body, 201);
+});
+
+// The app's backend mints and revokes tokens with its app key; the key never reaches a browser.
+sessions.post("/:id/tokens", async (c) => {
+  const scope = await appKeyScope(c.env, c.req.header("authorization"));
+  const request = parseTokenRequest((await readJson(c)).value);
+  const { id, tenant } = unwrap(await stub(c).describe(scope));
+  return c.json(await issue(c, { sid: id, tenant, ...request }), 201);
+});
+
+sessions.delete("/:id/tokens/:jti", async (c) => {
+  const scope = await appKeyScope(c.env, c.req.header("authorization"));
+  return c.json(unwrap(await stub(c).revokeToken(scope, c.req.param("jti"))));
 });
 
 sessions.use("/:id", requireSessionToken);
 sessions.use("/:id/*", requireSessionToken);
 
-sessions.get("/:id", async (c) => c.json(unwrap(await stub(c).view(c.var.claims.tenant))));
+const caller = (c: Context<AppEnv>) => callerOf(c.var.claims);
+
+sessions.get("/:id", async (c) => c.json(unwrap(await stub(c).view(caller(c)))));
 
 sessions.post("/:id/events", async (c) => {
-  const { value, text } = await readJson(c);
-  const event = parseClientEvent(value);
+  const event = parseClientEvent((await readJson(c)).value);
   const key = c.req.header("idempotency-key");
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
     throw new DormantError("invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters");
   }
-  const idempotency = key === undefined ? null : { key, fingerprint: await sha256Hex(text) };
-  const result = unwrap(await stub(c).appendEvent(c.var.claims.tenant, event, idempotency));
+  const idempotency = key === undefined ? null : { key, fingerprint: await eventFingerprint(event) };
+  const result = unwrap(await stub(c).appendEvent(caller(c), event, idempotency));
   if (result.replayed) c.header("Idempotent-Replayed", "true");
   return c.json(result, result.replayed ? 200 : 201);
 });
@@ -85,7 +106,7 @@ sessions.post("/:id/events", async (c) => {
 sessions.get("/:id/journal", async (c) => {
   const after = intQuery(c, "after", 0, Number.MAX_SAFE_INTEGER);
   const limit = Math.max(1, intQuery(c, "limit", 200, 1000));
-  return c.json(unwrap(await stub(c).readJournal(c.var.claims.tenant, after, limit)));
+  return c.json(unwrap(await stub(c).readJournal(caller(c), after, limit)));
 });
 
 sessions.get("/:id/ws", async (c) => {
@@ -93,27 +114,27 @@ sessions.get("/:id/ws", async (c) => {
     throw new DormantError("invalid_request", "this route needs a WebSocket upgrade");
   }
   const headers = new Headers(c.req.raw.headers);
-  headers.set(TENANT_HEADER, c.var.claims.tenant);
+  headers.set(CALLER_HEADER, JSON.stringify(caller(c)));
   return stub(c).fetch(new Request(c.req.raw, { headers }));
 });
 
 for (const decision of ["approve", "reject"] as const) {
   sessions.post(`/:id/operations/:opKey/${decision}`, async (c) =>
-    c.json(unwrap(await stub(c).decide(c.var.claims.tenant, c.req.param("opKey"), decision))),
+    c.json(unwrap(await stub(c).decide(caller(c), c.req.param("opKey"), decision))),
   );
 }
 
 sessions.post("/:id/operations/:opKey/resolve", async (c) => {
   const outcome = parseResolution((await readJson(c)).value);
-  return c.json(unwrap(await stub(c).resolve(c.var.claims.tenant, c.req.param("opKey"), outcome)));
+  return c.json(unwrap(await stub(c).resolve(caller(c), c.req.param("opKey"), outcome)));
 });
 
-sessions.get("/:id/stats", async (c) => c.json(unwrap(await stub(c).stats(c.var.claims.tenant))));
+sessions.get("/:id/stats", async (c) => c.json(unwrap(await stub(c).stats(caller(c)))));
 
 // Consent: a person's answer to a consent request, a hosted run on the strength of a grant, revocation.
 sessions.post("/:id/operations/:opKey/consent", async (c) => {
   const decision = parseConsentDecision((await readJson(c)).value);
-  const result = unwrap(await stub(c).decideConsent(c.var.claims.tenant, c.req.param("opKey"), decision));
+  const result = unwrap(await stub(c).decideConsent(caller(c), c.req.param("opKey"), decision));
   return c.json(result, result.consent ? 201 : 200);
 });
 
@@ -121,9 +142,9 @@ sessions.post("/:id/operations/:opKey/hosted", async (c) => {
   const { value } = await readJson(c);
   const body = requireRecord(value ?? {}, "body");
   const consentId = body.consentId === undefined || body.consentId === null ? null : parseConsentId(body);
-  return c.json(unwrap(await stub(c).runHosted(c.var.claims.tenant, c.req.param("opKey"), consentId)), 202);
+  return c.json(unwrap(await stub(c).runHosted(caller(c), c.req.param("opKey"), consentId)), 202);
 });
 
 sessions.delete("/:id/consents/:consentId", async (c) =>
-  c.json(unwrap(await stub(c).revokeConsent(c.var.claims.tenant, c.req.param("consentId")))),
+  c.json(unwrap(await stub(c).revokeConsent(caller(c), c.req.param("consentId")))),
 );

@@ -1,3 +1,5 @@
+import { canonicalJson } from "./canonical.ts";
+import { sha256Hex } from "./digest.ts";
 import { DormantError } from "./errors.ts";
 import { requireRecord, requireString } from "./validate.ts";
 
@@ -24,4 +26,12 @@ export function parseClientEvent(value: unknown): ClientEvent {
         `unknown event type "${type.slice(0, 64)}"; expected one of: ${CLIENT_EVENT_TYPES.join(", ")}`,
       );
   }
+}
+
+/**
+ * What an Idempotency-Key is bound to: the event's meaning (canonical JSON of the parsed event),
+ * not its bytes, so the same request re-serialised, or sent over the other channel, matches.
+ */
+export function eventFingerprint(event: ClientEvent): Promise<string> {
+  return sha256Hex(canonicalJson(event));
 }

@@ -1,3 +1,4 @@
+export * from "./canonical.ts";
 export * from "./chat-format.ts";
 export * from "./consent.ts";
 export * from "./device.ts";
@@ -9,6 +10,7 @@ export * from "./journal.ts";
 export * from "./manifest.ts";
 export * from "./operations.ts";
 export * from "./policy.ts";
+export * from "./roles.ts";
 export * from "./session.ts";
 export * from "./validate.ts";
 export * from "./version.ts";

@@ -23,6 +23,7 @@ export const JOURNAL_EVENT_TYPES = [
   "consent.granted",
   "consent.declined",
   "consent.revoked",
+  "token.revoked",
 ] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 

@@ -2,8 +2,9 @@ import type { ChatMessage } from "./chat-format.ts";
 import type { ConsentGrant } from "./consent.ts";
 import { DormantError } from "./errors.ts";
 import { parseDataPolicy, type DataPolicy } from "./policy.ts";
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, parseTokenRole, type TokenRole } from "./roles.ts";
 import type { OperationView, UncertainResolution } from "./operations.ts";
-import { optionalInt, requireRecord } from "./validate.ts";
+import { optionalBoolean, optionalInt, requireRecord } from "./validate.ts";
 
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const SESSION_ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -16,9 +17,16 @@ export interface SessionOptions {
   leaseTimeoutSeconds: number;
   /** The app's data policy: may steps run hosted, where, with which data. */
   policy: DataPolicy;
+  /**
+   * Whether a `device` token may decide approvals (and uncertain effects) itself. Default false:
+   * the device that proposed an external effect cannot also approve it; an `approver` must.
+   */
+  selfApproval: boolean;
+  /** How long a runnable or running tool may go without progress before the alarm checks on it. */
+  toolWatchdogSeconds: number;
 }
 
-export const SESSION_DEFAULTS = { approvalTimeoutSeconds: 24 * 3600, leaseTimeoutSeconds: 120 } as const;
+export const SESSION_DEFAULTS = { approvalTimeoutSeconds: 24 * 3600, leaseTimeoutSeconds: 120, selfApproval: false, toolWatchdogSeconds: 60 } as const;
 
 export function parseSessionOptions(value: unknown): SessionOptions {
   const obj = requireRecord(value ?? {}, "body");
@@ -34,14 +42,33 @@ export function parseSessionOptions(value: unknown): SessionOptions {
     leaseTimeoutSeconds:
       optionalInt(obj, "leaseTimeoutSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.leaseTimeoutSeconds,
     policy: parseDataPolicy(obj.policy),
+    selfApproval: optionalBoolean(obj, "selfApproval") ?? SESSION_DEFAULTS.selfApproval,
+    toolWatchdogSeconds: optionalInt(obj, "toolWatchdogSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.toolWatchdogSeconds,
   };
 }
 
-export interface SessionCreated {
-  id: string;
+/** A capability token as the API hands it out. */
+export interface IssuedToken {
   token: string;
+  role: TokenRole;
+  /** The token's id, for `DELETE /v1/sessions/:id/tokens/:jti`. */
+  jti: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** `token` is a `device` token: the app's backend mints `viewer` and `approver` tokens itself. */
+export interface SessionCreated extends IssuedToken {
+  id: string;
   tenant: string;
   policy: DataPolicy;
+}
+
+/** `POST /v1/sessions/:id/tokens` (with the app key): a token of `role` for `ttlSeconds`. */
+export function parseTokenRequest(value: unknown): { role: TokenRole; ttlSeconds: number } {
+  const obj = requireRecord(value ?? {}, "body");
+  const ttlSeconds = optionalInt(obj, "ttlSeconds", { min: 60, max: MAX_TOKEN_TTL_SECONDS }) ?? DEFAULT_TOKEN_TTL_SECONDS;
+  return { role: parseTokenRole(obj.role), ttlSeconds };
 }
 
 export interface SessionView {

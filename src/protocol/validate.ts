@@ -34,6 +34,13 @@ export function optionalInt(
   return value;
 }
 
+export function optionalBoolean(obj: Record<string, unknown>, key: string): boolean | undefined {
+  const value = obj[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") throw new DormantError("invalid_request", `"${key}" must be a boolean`);
+  return value;
+}
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return isRecord(value);
 }

@@ -3,26 +3,21 @@ import {
   HOSTED_PREFIX,
   parseAssistantOutput,
   type AppendResult,
+  type ChatMessage,
   type DeviceUnavailableReason,
   type Json,
   type LeaseOffer,
   type Receipt,
   type StepRuntime,
-  type ToolCall,
 } from "../protocol";
 import type { ToolRegistry } from "../tools/registry";
-import { ToolError } from "../tools/tool";
+import { fitTurns } from "./context";
 import type { HostedSteps } from "./hosted-steps";
+import { Leases } from "./leases";
+import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits";
 import type { OperationRecord } from "./operations";
 import type { SessionStore } from "./session-store";
-import { ToolRunner } from "./tool-runner";
-
-/** Inference steps one user turn may take before the turn fails (bounds tool loops). */
-export const MAX_TURN_STEPS = 8;
-/** Attempts an operation gets before it fails for good. */
-export const MAX_ATTEMPTS = 3;
-/** Messages of history an inference step is given. */
-export const CONTEXT_MESSAGES = 64;
+import type { ToolRunner } from "./tool-runner";
 
 /** Where inference steps go: the session's connected device clients. */
 export interface DeviceTransport {
@@ -34,14 +29,23 @@ export interface DeviceTransport {
   offer(clientId: string, frame: LeaseOffer): void;
 }
 
+/** An inference step's answer as the session observed it: who answered, and the receipt to journal. */
+export interface StepAnswer {
+  holder: string;
+  output: string;
+  receipt: Receipt;
+  runtime: StepRuntime | null;
+}
+
 /**
  * The agent loop as a state machine over the journal: every transition is one transaction that
  * appends journal rows and updates the projections. `settle()` drives open work as far as it can
- * go without waiting on the outside world, then points the alarm at the next timer.
+ * go without waiting on the outside world; the alarm follows the timers inside each transaction.
  */
 export class AgentLoop {
   readonly tools: ToolRunner;
   readonly hosted: HostedSteps;
+  readonly leases: Leases;
   private pumping: Promise<void> | null = null;
   private again = false;
 
@@ -52,6 +56,7 @@ export class AgentLoop {
     tools: (loop: AgentLoop) => ToolRunner,
     hosted: (loop: AgentLoop) => HostedSteps,
   ) {
+    this.leases = new Leases(store);
     this.tools = tools(this);
     this.hosted = hosted(this);
   }
@@ -81,16 +86,29 @@ export class AgentLoop {
     });
   }
 
+  /**
+   * What an inference step sees: whole turns only. A retry sees the current turn alone, so a
+   * greedy model asked again is not asked the very same question.
+   */
+  context(attempt: number): ChatMessage[] {
+    return fitTurns(this.store.conversation.recent(CONTEXT_MESSAGES), attempt > 1);
+  }
+
   /** Inside a transaction: a new inference step caused by journal row `causeSeq`. */
   scheduleInference(causeSeq: number, turnSteps: number): void {
     const { store } = this;
     if (turnSteps >= MAX_TURN_STEPS) {
-      store.append("turn.failed", { code: "too_many_steps", message: `a turn may take at most ${MAX_TURN_STEPS} steps` });
-      this.endTurn();
+      this.failTurn("too_many_steps", `a turn may take at most ${MAX_TURN_STEPS} steps`);
       return;
     }
     const op = store.ops.insert({ opKey: `${causeSeq}.infer`, kind: "inference", tool: null, args: null, effect: null, approval: null, turnSteps });
     store.append("step.scheduled", { kind: "inference", turnSteps }, op.opKey);
+  }
+
+  /** Inside a transaction: the turn ends without an answer; the conversation gets a short one. */
+  private failTurn(code: string, message: string): void {
+    this.store.say("turn.failed", { code, message, reply: FAILED_TURN_REPLY }, null, { role: "assistant", content: FAILED_TURN_REPLY });
+    this.endTurn();
   }
 
   /** Inside a transaction: the turn is over; start the next queued user message, if any. */
@@ -104,121 +122,92 @@ export class AgentLoop {
     this.scheduleInference(next.seq, 0);
   }
 
-  completeInference(opKey: string, leaseId: string, output: string, model: string | null, runtime: StepRuntime | null = null, consentId: string | null = null): void {
-    const op = this.leased(opKey, leaseId);
-    // Where a step ran is the session's own record (who held the lease), never the client's claim.
-    const hosted = op.leaseHolder?.startsWith(HOSTED_PREFIX) ?? false;
-    if (!hosted && model?.startsWith(HOSTED_PREFIX)) throw new DormantError("invalid_request", "a device cannot stamp its answer as hosted");
-    const receipt: Receipt = { ranOn: hosted ? "hosted" : "device", model: model ?? "unknown", consentId, policyVersion: this.store.meta.policy.version };
+  /** The lease holder answered. Its receipt is built by the caller from what the session observed. */
+  completeInference(opKey: string, leaseId: string, answer: StepAnswer): void {
+    const op = this.leases.held(opKey, leaseId, answer.holder);
+    const { receipt, runtime } = answer;
+    if (receipt.ranOn === "device" && receipt.model.startsWith(HOSTED_PREFIX)) {
+      throw new DormantError("invalid_request", "a device cannot stamp its answer as hosted");
+    }
     let parsed;
     try {
-      parsed = parseAssistantOutput(output);
+      parsed = parseAssistantOutput(answer.output);
     } catch (error) {
       if (!(error instanceof DormantError)) throw error;
-      this.failInference(opKey, leaseId, error.code, error.message, true);
+      // Asked again with the same prompt, a greedy model gives the same answer: retry only if the
+      // retry's context differs, else fail now.
+      const changes = this.context(op.attempt + 1).length !== this.context(op.attempt).length;
+      this.failInference(opKey, leaseId, answer.holder, error.code, error.message, changes);
       return;
     }
     const { store } = this;
+    const model = receipt.model;
+    const stamp = { model, runtime: runtime as Json, receipt: receipt as unknown as Json };
     store.tx(() => {
-      store.timers.clear("lease", opKey);
-      store.ops.update(opKey, { status: "committed", leaseId: null });
+      this.leases.end(opKey, { status: "committed" });
       if (parsed.kind === "text") {
-        store.append("step.completed", { output: "text", model, runtime: runtime as Json, receipt: receipt as unknown as Json }, opKey);
-        store.say("assistant.message", { text: parsed.text, model, receipt: receipt as unknown as Json }, opKey, { role: "assistant", content: parsed.text });
+        store.append("step.completed", { output: "text", ...stamp }, opKey);
+        store.say("assistant.message", { text: parsed.text, model, receipt: stamp.receipt }, opKey, { role: "assistant", content: parsed.text });
         this.endTurn();
       } else {
-        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, model, runtime: runtime as Json, receipt: receipt as unknown as Json }, opKey, {
+        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp }, opKey, {
           role: "assistant",
           toolCall: parsed.call,
         });
-        this.scheduleTool(entry.seq, parsed.call, op.turnSteps);
+        this.tools.schedule(entry.seq, parsed.call, op.turnSteps);
       }
     });
   }
 
-  failInference(opKey: string, leaseId: string, code: string, message: string, retryable: boolean): void {
-    const op = this.leased(opKey, leaseId);
+  failInference(opKey: string, leaseId: string, holder: string, code: string, message: string, retryable: boolean): void {
+    const op = this.leases.held(opKey, leaseId, holder);
     const { store } = this;
     store.tx(() => {
-      store.timers.clear("lease", opKey);
       if (retryable && op.attempt < MAX_ATTEMPTS) {
-        store.ops.update(opKey, { status: "not_started", attempt: op.attempt + 1, leaseId: null, leaseHolder: null });
+        this.leases.end(opKey, { status: "not_started", attempt: op.attempt + 1 });
         store.append("step.retry", { reason: code, message, attempt: op.attempt + 1 }, opKey);
       } else {
-        store.ops.update(opKey, { status: "failed", leaseId: null });
+        this.leases.end(opKey, { status: "failed" });
         store.append("step.failed", { code, message }, opKey);
-        store.append("turn.failed", { code, message });
-        this.endTurn();
+        this.failTurn(code, message);
       }
     });
   }
 
-  /**
-   * The device cannot serve at all (not this step's fault): the step goes back to the router
-   * without spending an attempt, and the router looks elsewhere (consent-gated hosted, or waits).
-   */
-  releaseLease(opKey: string, leaseId: string, reason: DeviceUnavailableReason): void {
-    const op = this.leased(opKey, leaseId);
-    const { store } = this;
-    store.tx(() => {
-      store.timers.clear("lease", opKey);
-      store.ops.update(opKey, { status: "not_started", leaseId: null, leaseHolder: null });
-      store.append("step.retry", { reason: "device_unavailable", detail: reason, attempt: op.attempt }, opKey);
+  /** The device cannot serve at all: the step goes back to the router without spending an attempt. */
+  releaseLease(opKey: string, leaseId: string, holder: string, reason: DeviceUnavailableReason): void {
+    const op = this.leases.held(opKey, leaseId, holder);
+    this.store.tx(() => {
+      this.leases.end(opKey, { status: "not_started" });
+      this.store.append("step.retry", { reason: "device_unavailable", detail: reason, attempt: op.attempt }, opKey);
     });
   }
 
-  /** A lease ran out or its device went away: the step goes back to the router. */
+  /** A lease ran out or its holder went away: the step goes back to the router. */
   expireLease(opKey: string, reason: string): void {
     const op = this.store.ops.get(opKey);
-    if (!op || op.kind !== "inference" || op.status !== "in_flight" || op.leaseId === null) return;
-    this.failInference(opKey, op.leaseId, reason, `lease ended: ${reason}`, true);
+    if (!op || op.kind !== "inference" || op.status !== "in_flight" || op.leaseId === null || op.leaseHolder === null) return;
+    this.failInference(opKey, op.leaseId, op.leaseHolder, reason, `lease ended: ${reason}`, true);
   }
 
-  /** Inside a transaction: the model asked for a tool. Unknown tools and bad arguments fail fast. */
-  scheduleTool(causeSeq: number, call: ToolCall, turnSteps: number): void {
-    const { store } = this;
-    const tool = this.registry.get(call.name);
-    const opKey = `${causeSeq}.tool`;
-    let args = call.args;
-    let refusal: ToolError | null = tool ? null : new ToolError("tool_unavailable", `no tool named "${call.name}"`);
-    if (tool) {
-      try {
-        args = tool.parseArgs(call.args);
-      } catch (error) {
-        if (!(error instanceof ToolError)) throw error;
-        refusal = error;
-      }
-    }
-    const approval = tool?.spec.requiresApproval && !refusal ? "pending" : null;
-    store.ops.insert({ opKey, kind: "tool", tool: call.name, args, effect: tool?.spec.effect ?? null, approval, turnSteps });
-    store.append("step.scheduled", { kind: "tool", tool: call.name, args }, opKey);
-    if (refusal) {
-      this.tools.finishFailed(opKey, refusal.code, refusal.message);
-    } else if (approval) {
-      const expiresAt = Date.now() + store.meta.approvalTimeoutSeconds * 1000;
-      store.timers.set("approval", opKey, expiresAt);
-      store.append("approval.requested", { tool: call.name, args, effect: tool?.spec.effect ?? null, expiresAt }, opKey);
-    }
-  }
-
-  /** Drives open work until only waits remain, then re-arms the alarm. Re-entrant calls coalesce. */
+  /** Drives open work until only waits remain. Re-entrant calls coalesce. */
   async settle(): Promise<void> {
     if (this.pumping) {
       this.again = true;
       return this.pumping;
     }
-    this.pumping = (async () => {
-      try {
-        do {
-          this.again = false;
-          for (const op of this.store.ops.open()) await this.advance(op);
-        } while (this.again);
-        await this.store.timers.syncAlarm();
-      } finally {
-        this.pumping = null;
-      }
-    })();
-    return this.pumping;
+    const pump = async () => {
+      do {
+        this.again = false;
+        for (const op of this.store.ops.open()) await this.advance(op);
+      } while (this.again);
+    };
+    // Cleared when the pump ends, which may be before this assignment if it never awaited.
+    const pumping = pump().finally(() => {
+      if (this.pumping === pumping) this.pumping = null;
+    });
+    this.pumping = pumping;
+    return pumping;
   }
 
   private async advance(op: OperationRecord): Promise<void> {
@@ -244,43 +233,16 @@ export class AgentLoop {
   private offer(op: OperationRecord): void {
     const holder = this.devices.pickDevice();
     if (!holder) return this.hosted.route(op, this.devices.unavailableReason());
-    const { store } = this;
-    const leaseId = crypto.randomUUID();
-    const deadline = Date.now() + store.meta.leaseTimeoutSeconds * 1000;
-    store.tx(() => {
-      store.ops.update(op.opKey, { status: "in_flight", leaseId, leaseHolder: holder });
-      store.timers.set("lease", op.opKey, deadline);
-      store.append("step.leased", { leaseId, holder, deadline, attempt: op.attempt }, op.opKey);
-    });
-    this.devices.offer(holder, this.leaseOffer(op.opKey, leaseId, deadline));
+    const { leaseId, deadline } = this.store.tx(() => this.leases.acquire(op, holder));
+    this.devices.offer(holder, this.leaseOffer(op, leaseId, deadline));
   }
 
-  private leaseOffer(opKey: string, leaseId: string, deadline: number): LeaseOffer {
-    return {
-      type: "lease.offer",
-      opKey,
-      leaseId,
-      deadline,
-      messages: this.store.conversation.recent(CONTEXT_MESSAGES),
-      tools: this.registry.specs(),
-    };
+  private leaseOffer(op: OperationRecord, leaseId: string, deadline: number): LeaseOffer {
+    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, messages: this.context(op.attempt), tools: this.registry.specs() };
   }
 
   /** Re-sends the offers a reconnecting device still holds. */
   reoffer(holder: string): void {
-    for (const op of this.store.ops.open()) {
-      if (op.kind !== "inference" || op.status !== "in_flight" || op.leaseHolder !== holder || !op.leaseId) continue;
-      const deadline = this.store.timers.dueAt("lease", op.opKey) ?? Date.now();
-      this.devices.offer(holder, this.leaseOffer(op.opKey, op.leaseId, deadline));
-    }
-  }
-
-  private leased(opKey: string, leaseId: string): OperationRecord {
-    const op = this.store.ops.get(opKey);
-    if (!op || op.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
-    if (op.status !== "in_flight" || op.leaseId !== leaseId) {
-      throw new DormantError("lease_mismatch", `lease ${leaseId} does not hold step ${opKey} (status ${op.status})`);
-    }
-    return op;
+    for (const { op, leaseId, deadline } of this.leases.heldBy(holder)) this.devices.offer(holder, this.leaseOffer(op, leaseId, deadline));
   }
 }

@@ -22,6 +22,7 @@ export class Approvals {
       store.ops.update(opKey, { approval: wanted });
       store.append(decision === "approve" ? "approval.granted" : "approval.rejected", { by }, opKey);
       if (decision === "reject") this.loop.tools.finishFailed(opKey, "rejected_by_user", "the user rejected this action");
+      else this.loop.tools.armWatchdog(opKey); // Runnable now: a crash before it starts is found by the alarm.
     });
   }
 

@@ -10,11 +10,10 @@ import {
 } from "../protocol";
 import { InferenceError, type InferenceProviderV1 } from "../inference/provider";
 import { pickProvider } from "../inference/registry";
-import { CONTEXT_MESSAGES, type AgentLoop } from "./agent-loop";
+import type { AgentLoop } from "./agent-loop";
 import { Consents } from "./consents";
+import { HOSTED_MAX_TOKENS } from "./limits";
 import type { OperationRecord } from "./operations";
-
-const HOSTED_MAX_TOKENS = 128;
 
 export interface HostedDeps {
   providers: Map<ProviderId, InferenceProviderV1>;
@@ -42,8 +41,8 @@ export class HostedSteps {
   }
 
   /** What a hosted step would send: the conversation, and tool results if it holds any. */
-  private dataClasses(): DataClass[] {
-    const messages = this.loop.store.conversation.recent(CONTEXT_MESSAGES);
+  private dataClasses(op: OperationRecord): DataClass[] {
+    const messages = this.loop.context(op.attempt);
     return messages.some((m) => m.role === "tool") ? ["messages", "tool_results"] : ["messages"];
   }
 
@@ -53,7 +52,7 @@ export class HostedSteps {
     const { policy } = store.meta;
     if (unavailable === null || policy.hosted === "never") return; // Wait for a device.
     const provider = pickProvider(policy, this.deps.providers);
-    const classes = this.dataClasses();
+    const classes = this.dataClasses(op);
     if (!provider || classes.some((c) => !policy.dataClasses.includes(c))) return;
     let grant = this.consents.validFor();
     const state = this.consents.requestState(op.opKey);
@@ -72,21 +71,15 @@ export class HostedSteps {
 
   private start(op: OperationRecord, provider: InferenceProviderV1, grant: ConsentGrant): void {
     const { store } = this.loop;
-    const leaseId = crypto.randomUUID();
-    const deadline = Date.now() + store.meta.leaseTimeoutSeconds * 1000;
     const holder = `${HOSTED_PREFIX}${provider.provider}`;
-    store.tx(() => {
-      store.ops.update(op.opKey, { status: "in_flight", leaseId, leaseHolder: holder });
-      store.timers.set("lease", op.opKey, deadline);
-      store.append("step.leased", { leaseId, holder, deadline, attempt: op.attempt, provider: provider.provider, model: provider.modelId, consentId: grant.id }, op.opKey);
-    });
+    const { leaseId } = store.tx(() => this.loop.leases.acquire(op, holder, { provider: provider.provider, model: provider.modelId, consentId: grant.id }));
     const controller = new AbortController();
     this.running.set(op.opKey, { controller, consentId: grant.id });
     const { opKey } = op;
     const work = (async () => {
       try {
         const result = await provider.generate({
-          messages: store.conversation.recent(CONTEXT_MESSAGES),
+          messages: this.loop.context(op.attempt),
           tools: this.loop.registry.specs(),
           maxTokens: HOSTED_MAX_TOKENS,
           signal: controller.signal,
@@ -94,13 +87,15 @@ export class HostedSteps {
         });
         if (controller.signal.aborted) return;
         this.running.delete(opKey);
-        this.loop.completeInference(opKey, leaseId, result.output, `${HOSTED_PREFIX}${provider.provider}/${result.model}`, null, grant.id);
+        // The receipt is what this call observed: the provider's own model name and the grant used.
+        const receipt = { ranOn: "hosted" as const, model: `${holder}/${result.model}`, consentId: grant.id, policyVersion: store.meta.policy.version };
+        this.loop.completeInference(opKey, leaseId, { holder, output: result.output, receipt, runtime: null });
       } catch (error) {
         if (controller.signal.aborted) return; // Revoked: the revocation already moved the step.
         this.running.delete(opKey);
         const typed = error instanceof DormantError ? error : new InferenceError("provider_failed", String(error), false);
         const retryable = typed instanceof InferenceError ? typed.retryable : false;
-        this.loop.failInference(opKey, leaseId, typed.code, typed.message, retryable);
+        this.loop.failInference(opKey, leaseId, holder, typed.code, typed.message, retryable);
       } finally {
         this.running.delete(opKey);
         await this.loop.settle();
@@ -155,8 +150,7 @@ export class HostedSteps {
         this.consents.markDeclined(opKey);
         const op = store.ops.get(opKey);
         if (op?.status !== "in_flight") continue;
-        store.timers.clear("lease", opKey);
-        store.ops.update(opKey, { status: "not_started", leaseId: null, leaseHolder: null });
+        this.loop.leases.end(opKey, { status: "not_started" });
         store.append("step.retry", { reason: "consent_revoked", attempt: op.attempt }, opKey);
       }
       return revoked;

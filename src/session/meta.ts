@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY } from "../protocol";
+import { DEFAULT_POLICY, SESSION_DEFAULTS } from "../protocol";
 import type { SessionMeta } from "./session-store";
 
 /**
@@ -10,8 +10,8 @@ export function readMeta(sql: SqlStorage): { meta: SessionMeta | null; rowsRead:
   if (exists.toArray().length === 0) return { meta: null, rowsRead: exists.rowsRead };
   const cursor = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'session'");
   const row = cursor.toArray()[0];
-  // Sessions created before data policies existed never allowed hosted inference.
-  const meta = row ? ({ policy: DEFAULT_POLICY, ...JSON.parse(row.value) } as SessionMeta) : null;
+  // Sessions created before a setting existed get its default (no hosted inference, no self-approval).
+  const meta = row ? ({ ...SESSION_DEFAULTS, policy: DEFAULT_POLICY, ...JSON.parse(row.value) } as SessionMeta) : null;
   return { meta, rowsRead: exists.rowsRead + cursor.rowsRead };
 }
 

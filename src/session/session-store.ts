@@ -12,6 +12,7 @@ import { Conversation } from "./conversation";
 import { IdempotencyStore } from "./idempotency";
 import { Journal } from "./journal";
 import { Operations } from "./operations";
+import { Revocations } from "./revocations";
 import { Timers } from "./timers";
 
 export interface SessionMeta extends SessionOptions {
@@ -30,6 +31,7 @@ export class SessionStore {
   readonly conversation: Conversation;
   readonly timers: Timers;
   readonly idempotency: IdempotencyStore;
+  readonly revocations: Revocations;
   private pending: JournalEntry[] = [];
 
   constructor(
@@ -43,6 +45,7 @@ export class SessionStore {
     this.conversation = new Conversation(sql);
     this.timers = new Timers(sql, storage);
     this.idempotency = new IdempotencyStore(sql);
+    this.revocations = new Revocations(sql);
   }
 
   get sql(): SqlStorage {
@@ -58,16 +61,24 @@ export class SessionStore {
     };
   }
 
-  /** Runs `fn` atomically: all of its rows land, or none (and nothing is published). */
+  /**
+   * Runs `fn` atomically: all of its rows land, or none (and nothing is published). The alarm is
+   * pointed at the earliest timer in the same transaction.
+   */
   tx<T>(fn: () => T): T {
     try {
-      const result = this.storage.transactionSync(fn);
+      const result = this.storage.transactionSync(() => {
+        const value = fn();
+        this.timers.pointAlarm();
+        return value;
+      });
       const entries = this.pending;
       this.pending = [];
       if (entries.length > 0) this.publish(entries);
       return result;
     } catch (error) {
       this.pending = [];
+      this.timers.discard();
       this.journal.invalidate();
       throw error;
     }

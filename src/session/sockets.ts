@@ -1,9 +1,12 @@
 import type { ClientRole, DeviceUnavailableReason, JournalEntry, LeaseOffer, ServerFrame } from "../protocol";
 import type { DeviceTransport } from "./agent-loop";
+import type { Caller } from "./caller";
 
 /** Kept in the socket's attachment (survives hibernation; well under the 16 KB limit). */
 export interface SocketAttachment {
   clientId: string;
+  /** The token this socket was opened with: its tenant, role and id (checked on every frame). */
+  caller: Caller;
   role: ClientRole;
   /** The client's own stable id (hello.device), when it sent one. */
   device?: string | null;
@@ -24,15 +27,16 @@ export class SessionSockets implements DeviceTransport {
 
   constructor(private readonly ctx: DurableObjectState) {}
 
-  accept(socket: WebSocket): SocketAttachment {
+  accept(socket: WebSocket, caller: Caller): SocketAttachment {
     this.ctx.acceptWebSocket(socket);
-    const attachment: SocketAttachment = { clientId: crypto.randomUUID(), role: "observer", subscribed: false, connectedAt: Date.now() };
+    const attachment: SocketAttachment = { clientId: crypto.randomUUID(), caller, role: "observer", subscribed: false, connectedAt: Date.now() };
     socket.serializeAttachment(attachment);
     return attachment;
   }
 
   attachment(socket: WebSocket): SocketAttachment {
-    return socket.deserializeAttachment() as SocketAttachment;
+    // Sockets accepted before tokens had roles carry no caller: they may do nothing.
+    return { caller: { tenant: "", role: "viewer", jti: "" }, ...(socket.deserializeAttachment() as Partial<SocketAttachment>) } as SocketAttachment;
   }
 
   update(socket: WebSocket, patch: Partial<SocketAttachment>): SocketAttachment {
@@ -74,14 +78,24 @@ export class SessionSockets implements DeviceTransport {
    * and leases held there would otherwise wait for their deadline.
    */
   retire(device: string, keep: WebSocket): void {
+    // Only sockets of the same token: naming someone else's device id retires nothing of theirs.
+    const { jti } = this.attachment(keep).caller;
     for (const { socket, attachment } of this.live()) {
-      if (socket === keep || attachment.device !== device) continue;
-      this.markClosing(socket);
-      try {
-        socket.close(1000, "replaced by a newer connection");
-      } catch {
-        // Already gone.
-      }
+      if (socket !== keep && attachment.device === device && attachment.caller.jti === jti) this.close(socket, 1000, "replaced by a newer connection");
+    }
+  }
+
+  /** Closes every socket opened with token `jti` (it was revoked). */
+  closeToken(jti: string): void {
+    for (const { socket, attachment } of this.live()) if (attachment.caller.jti === jti) this.close(socket, 1008, "unauthorized: token revoked");
+  }
+
+  close(socket: WebSocket, code: number, reason: string): void {
+    this.markClosing(socket);
+    try {
+      socket.close(code, reason);
+    } catch {
+      // Already gone.
     }
   }
 

@@ -1,20 +1,17 @@
-import { DormantError, type Json, type UncertainResolution } from "../protocol";
+import { DormantError, type Json, type ToolCall, type UncertainResolution } from "../protocol";
 import type { Tool, ToolContext } from "../tools/tool";
 import { ToolError } from "../tools/tool";
-import { MAX_ATTEMPTS, type AgentLoop } from "./agent-loop";
+import type { AgentLoop } from "./agent-loop";
 import type { Failpoints } from "./failpoints";
+import { MAX_ATTEMPTS, STATUS_RETRY_MS } from "./limits";
 import type { OperationRecord } from "./operations";
-
-/** How long to wait before asking a provider again when its status query itself failed. */
-export const STATUS_RETRY_MS = 30_000;
-/** If a tool is still in flight this long, the alarm wakes the session to check for a lost run. */
-export const TOOL_WATCHDOG_MS = 60_000;
 
 /**
  * Runs tool operations and owns their failure semantics. The operation is marked `in_flight` in
  * storage before the effect starts, so a crash leaves evidence: on the next wake an orphaned
  * `in_flight` tool is retried if its effect is none/idempotent, and becomes `effect_uncertain`
- * (never blindly re-run) if it is external.
+ * (never blindly re-run) if it is external. A tool that can run or is running always has a
+ * watchdog timer (and so an armed alarm): a crash at any step boundary is found by the alarm.
  */
 export class ToolRunner {
   /** Uncertain operations whose status was already asked in this instance (until a timer clears it). */
@@ -25,6 +22,35 @@ export class ToolRunner {
     private readonly env: Env,
     private readonly failpoints: Failpoints,
   ) {}
+
+  /** Inside a transaction: the model asked for a tool. Unknown tools and bad arguments fail fast. */
+  schedule(causeSeq: number, call: ToolCall, turnSteps: number): void {
+    const { store, registry } = this.loop;
+    const tool = registry.get(call.name);
+    const opKey = `${causeSeq}.tool`;
+    let args = call.args;
+    let refusal: ToolError | null = tool ? null : new ToolError("tool_unavailable", `no tool named "${call.name}"`);
+    if (tool) {
+      try {
+        args = tool.parseArgs(call.args);
+      } catch (error) {
+        if (!(error instanceof ToolError)) throw error;
+        refusal = error;
+      }
+    }
+    const approval = tool?.spec.requiresApproval && !refusal ? "pending" : null;
+    store.ops.insert({ opKey, kind: "tool", tool: call.name, args, effect: tool?.spec.effect ?? null, approval, turnSteps });
+    store.append("step.scheduled", { kind: "tool", tool: call.name, args }, opKey);
+    if (refusal) {
+      this.finishFailed(opKey, refusal.code, refusal.message);
+    } else if (approval) {
+      const expiresAt = Date.now() + store.meta.approvalTimeoutSeconds * 1000;
+      store.timers.set("approval", opKey, expiresAt);
+      store.append("approval.requested", { tool: call.name, args, effect: tool?.spec.effect ?? null, expiresAt }, opKey);
+    } else {
+      this.armWatchdog(opKey);
+    }
+  }
 
   /** Moves one tool operation forward if it can move without outside input. True if it did. */
   async advance(op: OperationRecord): Promise<boolean> {
@@ -52,6 +78,12 @@ export class ToolRunner {
     }
   }
 
+  /** Inside a transaction: if nothing moves `opKey` on before this deadline, the alarm wakes the session. */
+  armWatchdog(opKey: string): void {
+    const { store } = this.loop;
+    store.timers.set("watchdog", opKey, Date.now() + store.meta.toolWatchdogSeconds * 1000);
+  }
+
   private context(op: OperationRecord): ToolContext {
     const { store } = this.loop;
     return { idempotencyKey: `${store.meta.id}/${op.opKey}`, tenant: store.meta.tenant, env: this.env, sql: store.sql };
@@ -59,12 +91,13 @@ export class ToolRunner {
 
   private async run(op: OperationRecord, tool: Tool): Promise<void> {
     const { store } = this.loop;
+    await this.failpoints.hit("tool.before_start");
     store.tx(() => {
       store.ops.update(op.opKey, { status: "in_flight" });
-      store.timers.set("watchdog", op.opKey, Date.now() + TOOL_WATCHDOG_MS);
+      this.armWatchdog(op.opKey);
       store.append("step.started", { tool: tool.spec.name, attempt: op.attempt }, op.opKey);
     });
-    this.failpoints.hit("tool.before_effect");
+    await this.failpoints.hit("tool.before_effect");
     let result: Json;
     try {
       result = await tool.execute(op.args ?? {}, this.context(op));
@@ -72,8 +105,9 @@ export class ToolRunner {
       this.afterError(op, tool, error);
       return;
     }
-    this.failpoints.hit("tool.after_effect");
+    await this.failpoints.hit("tool.after_effect");
     store.tx(() => this.commit(op, result, "executed"));
+    await this.failpoints.hit("tool.after_commit");
   }
 
   private afterError(op: OperationRecord, tool: Tool, error: unknown): void {
@@ -101,6 +135,8 @@ export class ToolRunner {
   private markUncertain(op: OperationRecord, tool: Tool, reason: string): void {
     const { store } = this.loop;
     store.timers.clear("watchdog", op.opKey);
+    // The status query runs next; should the session die first, this timer wakes it to ask.
+    if (tool.status) store.timers.set("status", op.opKey, Date.now() + store.meta.toolWatchdogSeconds * 1000);
     store.ops.update(op.opKey, { status: "effect_uncertain" });
     store.append("step.effect_uncertain", { tool: tool.spec.name, reason, resolvable: tool.status !== undefined }, op.opKey);
   }
@@ -146,7 +182,8 @@ export class ToolRunner {
       this.finishFailed(op.opKey, "tool_failed", `${message} (after ${op.attempt} attempts)`);
       return;
     }
-    store.timers.clear("watchdog", op.opKey);
+    store.timers.clear("status", op.opKey);
+    this.armWatchdog(op.opKey);
     store.ops.update(op.opKey, { status: "not_started", attempt: op.attempt + 1 });
     store.append("step.retry", { reason, message, attempt: op.attempt + 1 }, op.opKey);
   }
@@ -167,6 +204,7 @@ export class ToolRunner {
     const op = store.ops.get(opKey);
     if (!op) return;
     store.timers.clear("watchdog", opKey);
+    store.timers.clear("status", opKey);
     store.ops.update(opKey, { status: "failed" });
     const error = { error: { code, message } };
     const entry = store.say("step.failed", error, opKey, { role: "tool", name: op.tool ?? "", content: error });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,6 +22,16 @@ export interface DevServer {
   hostedUrl: string;
   output: () => string;
   stop: () => Promise<void>;
+  /** SIGKILL of the whole stack (hosted server, wrangler, workerd): a crash, nothing flushed. */
+  kill: () => Promise<void>;
+}
+
+export interface DevServerOptions {
+  prebuilt?: boolean;
+  /** `--var NAME:VALUE` for wrangler (over `.dev.vars`). */
+  vars?: Record<string, string>;
+  /** Local state folder to use and keep (a restart after a kill passes the same one). */
+  state?: string;
 }
 
 /**
@@ -28,11 +39,12 @@ export interface DevServer {
  * `prebuilt`, runs what it runs after the build (hosted server + wrangler) on the web/dist that
  * `npm test` built, so that parallel test files never rebuild the folder another server is reading.
  */
-export async function startDevServer(timeoutMs = 90_000, options: { prebuilt?: boolean } = {}): Promise<DevServer> {
+export async function startDevServer(timeoutMs = 90_000, options: DevServerOptions = {}): Promise<DevServer> {
   const [port, inspector, hostedPort] = [await freePort(), await freePort(), await freePort()];
-  const state = mkdtempSync(join(tmpdir(), "dormant-state-"));
+  const state = options.state ?? mkdtempSync(join(tmpdir(), "dormant-state-"));
   let log = "";
-  const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state];
+  const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, ...vars];
   const [command, args] = options.prebuilt
     ? [process.execPath, ["models/serve/stack.ts", ...flags]]
     : ["npm", ["start", "--", ...flags]];
@@ -42,20 +54,26 @@ export async function startDevServer(timeoutMs = 90_000, options: { prebuilt?: b
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   const hostedUrl = `http://127.0.0.1:${hostedPort}/v1`;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   const stop = async () => {
     if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
       process.kill(-child.pid!, "SIGTERM");
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
       if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
     }
-    rmSync(state, { recursive: true, force: true });
+    if (!options.state) rmSync(state, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    // The group's last members (workerd) may outlive the leader by a moment.
+    await new Promise((resolve) => setTimeout(resolve, 300));
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${url}/v1/health`)).ok) return { url, hostedUrl, output: () => log, stop };
+      if ((await fetch(`${url}/v1/health`)).ok) return { url, hostedUrl, output: () => log, stop, kill };
     } catch {
       // Not listening yet.
     }
@@ -63,4 +81,16 @@ export async function startDevServer(timeoutMs = 90_000, options: { prebuilt?: b
   }
   await stop();
   throw new Error(`npm start did not answer /v1/health:\n${log}`);
+}
+
+/** The prebuilt stack for one test file: started before its tests, stopped after. Call the getter inside tests. */
+export function useDevServer(options: DevServerOptions = { prebuilt: true }): () => DevServer {
+  let server: DevServer | undefined;
+  beforeAll(async () => {
+    server = await startDevServer(90_000, options);
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => server!;
 }

@@ -1,33 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ConsentGrant, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol";
-import { startDevServer, type DevServer } from "./dev-server";
+import { useDevServer } from "./dev-server";
 
 // The consent gate against npm start's real stack: wrangler dev (workerd, SQLite Durable Object)
 // and the local hosted server (our model on onnxruntime-node), whose request log proves what
 // reached it. The device here is a plain WebSocket client speaking the protocol.
 
-let server: DevServer;
-
-beforeAll(async () => {
-  server = await startDevServer(90_000, { prebuilt: true });
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const stack = useDevServer();
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${server.output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${stack().output().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-const setFaults = (faults: { failNext?: number; delayMs?: number }) => fetch(`${server.hostedUrl}/faults`, { method: "POST", body: JSON.stringify(faults) });
-const hostedRequests = async () => ((await (await fetch(`${server.hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
+const setFaults = (faults: { failNext?: number; delayMs?: number }) => fetch(`${stack().hostedUrl}/faults`, { method: "POST", body: JSON.stringify(faults) });
+const hostedRequests = async () => ((await (await fetch(`${stack().hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
 
 class Session {
   readonly frames: ServerFrame[] = [];
@@ -35,7 +27,7 @@ class Session {
   private constructor(readonly created: SessionCreated) {}
 
   static async create(policy: Record<string, unknown>): Promise<Session> {
-    const res = await fetch(`${server.url}/v1/sessions`, { method: "POST", body: JSON.stringify({ policy }) });
+    const res = await fetch(`${stack().url}/v1/sessions`, { method: "POST", body: JSON.stringify({ policy }) });
     expect(res.status).toBe(201);
     const session = new Session((await res.json()) as SessionCreated);
     await session.connect();
@@ -44,7 +36,7 @@ class Session {
 
   private async connect(): Promise<void> {
     const { id, token } = this.created;
-    this.socket = new WebSocket(`${server.url.replace("http", "ws")}/v1/sessions/${id}/ws?token=${encodeURIComponent(token)}`);
+    this.socket = new WebSocket(`${stack().url.replace("http", "ws")}/v1/sessions/${id}/ws?token=${encodeURIComponent(token)}`);
     this.socket.addEventListener("message", (event) => this.frames.push(JSON.parse(String(event.data)) as ServerFrame));
     await new Promise((resolve, reject) => {
       this.socket.addEventListener("open", resolve);
@@ -59,7 +51,7 @@ class Session {
 
   api(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = { authorization: `Bearer ${this.created.token}`, "content-type": "application/json" };
-    return fetch(`${server.url}/v1/sessions/${this.created.id}${path}`, { ...init, headers });
+    return fetch(`${stack().url}/v1/sessions/${this.created.id}${path}`, { ...init, headers });
   }
 
   async journal(): Promise<JournalEntry[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_TURN_STEPS } from "../../src/session/agent-loop";
+import { FAILED_TURN_REPLY, MAX_TURN_STEPS } from "../../src/session/limits";
 import { createSession, ScriptedClient, toolCall, untilJournal, waitFor } from "./helpers";
 
 describe("the agent loop's defined failure behaviour", () => {
@@ -20,17 +20,38 @@ describe("the agent loop's defined failure behaviour", () => {
     await waitFor(async () => (await s.types()).includes("assistant.message"), "answer");
   });
 
-  it("malformed model output is retried, then the turn fails with a typed reason", async () => {
+  it("malformed output: a first turn fails at once (a retry would repeat the prompt); the conversation gets an answer", async () => {
     const s = await createSession();
     const device = await ScriptedClient.connect(s);
     await s.post("/events", { type: "user.message", text: "hi" });
-    for (let attempt = 1; attempt <= 3; attempt++) device.complete(await device.nextOffer(), "<|call|>{not json");
+    device.complete(await device.nextOffer(), "<|call|>{not json");
     const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
-    expect(journal.filter((e) => e.type === "step.retry").map((e) => (e.payload as { reason: string }).reason)).toEqual(["malformed_model_output", "malformed_model_output"]);
-    expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "malformed_model_output" });
-    // The session is usable again: the next message starts a new turn.
+    expect(journal.filter((e) => e.type === "step.retry")).toEqual([]);
+    expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "malformed_model_output", reply: FAILED_TURN_REPLY });
+    // The session is usable again, and the failed turn reads as a turn the model was trained on.
     await s.post("/events", { type: "user.message", text: "again" });
-    expect((await device.nextOffer()).messages.at(-1)).toEqual({ role: "user", content: "again" });
+    expect((await device.nextOffer()).messages).toEqual([
+      { role: "user", content: "hi" },
+      { role: "assistant", content: FAILED_TURN_REPLY },
+      { role: "user", content: "again" },
+    ]);
+  });
+
+  it("malformed output in a later turn is retried once with only the current turn, then fails", async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "first" });
+    device.complete(await device.nextOffer(), "answer one");
+    await s.post("/events", { type: "user.message", text: "second" });
+    const full = await device.nextOffer();
+    expect(full.messages).toHaveLength(3);
+    device.complete(full, "<|call|>{not json");
+    const retry = await device.nextOffer();
+    expect(retry.messages).toEqual([{ role: "user", content: "second" }]);
+    device.complete(retry, "<|call|>{still not json");
+    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
+    expect(journal.filter((e) => e.type === "step.retry").map((e) => (e.payload as { reason: string }).reason)).toEqual(["malformed_model_output"]);
+    expect(journal.filter((e) => e.type === "step.leased")).toHaveLength(3);
   });
 
   it(`a model that never stops calling tools is cut off after ${MAX_TURN_STEPS} steps`, async () => {

@@ -34,24 +34,25 @@ describe("approvals", () => {
     expect(offer.messages.at(-1)).toMatchObject({ role: "tool", name: "send_email", content: { error: { code: "approval_expired" } } });
     expect(await mailbox().list()).toHaveLength(0);
     // Too late to approve now.
-    expect(await errorOf(await s.post(`/operations/${opKey}/approve`))).toEqual({ status: 409, code: "approval_already_decided" });
+    expect(await errorOf(await (await s.as("approver")).post(`/operations/${opKey}/approve`))).toEqual({ status: 409, code: "approval_already_decided" });
   });
 
   it("approve after eviction runs the tool once; repeats are no-ops; a contrary decision is refused", async () => {
     const s = await createSession({ tenant: "approve-late" });
     const { opKey } = await parkOnEmailApproval(s);
+    const approver = await s.as("approver");
     await evict(s);
-    expect((await s.post(`/operations/${opKey}/approve`)).status).toBe(200);
-    expect((await s.post(`/operations/${opKey}/approve`)).status).toBe(200);
-    expect(await errorOf(await s.post(`/operations/${opKey}/reject`))).toEqual({ status: 409, code: "approval_already_decided" });
+    expect((await approver.post(`/operations/${opKey}/approve`)).status).toBe(200);
+    expect((await approver.post(`/operations/${opKey}/approve`)).status).toBe(200);
+    expect(await errorOf(await approver.post(`/operations/${opKey}/reject`))).toEqual({ status: 409, code: "approval_already_decided" });
     const mails = await mailbox("approve-late").list();
     expect(mails).toHaveLength(1);
     expect(mails[0]!.attempts).toBe(1);
     expect((await s.journal()).filter((e) => e.type === "approval.granted")).toHaveLength(1);
   });
 
-  it("reject over the WebSocket: nothing is sent and the model hears why", async () => {
-    const s = await createSession({ tenant: "reject" });
+  it("reject over the WebSocket (a session whose devices may decide): nothing is sent and the model hears why", async () => {
+    const s = await createSession({ tenant: "reject", selfApproval: true });
     const { device, opKey } = await parkOnEmailApproval(s);
     device.send({ type: "approval.decide", opKey, decision: "reject", ref: "r1" });
     await waitFor(async () => device.frames.some((f) => f.type === "ack" && f.ref === "r1"), "ack r1");

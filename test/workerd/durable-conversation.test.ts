@@ -25,7 +25,7 @@ async function converse(session: TestSession, boundary: () => Promise<void>): Pr
   expect(parked.status).toBe("waiting");
   const approval = parked.operations.find((op) => op.waitingFor === "approval")!;
   await boundary();
-  expect((await session.post(`/operations/${approval.opKey}/approve`)).status).toBe(200);
+  expect((await (await session.as("approver")).post(`/operations/${approval.opKey}/approve`)).status).toBe(200);
   await boundary();
   const second = await device.nextOffer();
   expect(second.messages.at(-1)).toMatchObject({ role: "tool", name: "send_email", content: { sent: true } });

@@ -8,8 +8,9 @@ import { EMAIL_ARGS, parkOnEmailApproval } from "./flows";
 /** Approves a send_email and crashes the session at `failpoint`; returns the op key. */
 async function crashDuringSend(session: TestSession, failpoint: FailpointName): Promise<string> {
   const { opKey } = await parkOnEmailApproval(session);
+  const approver = await session.as("approver");
   await runInDurableObject(session.stub, (instance: AgentSession) => instance.failpoints.arm(failpoint));
-  const approve = await session.post(`/operations/${opKey}/approve`);
+  const approve = await approver.post(`/operations/${opKey}/approve`);
   // The object died mid-request: the caller sees a failure, not a success.
   expect(approve.status).toBe(500);
   await evict(session);
@@ -72,11 +73,12 @@ describe("an external tool interrupted while in flight", () => {
     const opKey = await crashDuringSend(s, "tool.after_effect");
     // Waking for this request recovers the orphan and the status query commits it before the
     // request is handled, so the manual resolution is refused.
-    expect(await errorOf(await s.post(`/operations/${opKey}/resolve`, { outcome: "retry" }))).toEqual({
+    const approver = await s.as("approver");
+    expect(await errorOf(await approver.post(`/operations/${opKey}/resolve`, { outcome: "retry" }))).toEqual({
       status: 409,
       code: "operation_not_pending",
     });
-    const bad = await s.post(`/operations/${opKey}/resolve`, { outcome: "maybe" });
+    const bad = await approver.post(`/operations/${opKey}/resolve`, { outcome: "maybe" });
     expect(bad.status).toBe(400);
     const journal = await s.journal();
     expect(journal.filter((e) => e.type === "step.completed" && e.opKey === opKey)).toHaveLength(1);

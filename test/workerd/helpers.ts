@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { AgentSession } from "../../src/session/agent-session";
-import type { JournalEntry, JournalEventType, LeaseOffer, ServerFrame, SessionCreated, SessionStats } from "../../src/protocol";
+import type { IssuedToken, JournalEntry, JournalEventType, LeaseOffer, ServerFrame, SessionCreated, SessionStats, TokenRole } from "../../src/protocol";
 
 export const BASE = "http://dormant.test";
 
@@ -15,7 +15,10 @@ export function api(path: string, init: RequestInit & { token?: string } = {}): 
 
 export interface TestSession extends SessionCreated {
   stub: DurableObjectStub<AgentSession>;
+  /** With the creation (device) token. */
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** With a token of `role`, minted by the app's backend (the create key is open in development). */
+  as(role: TokenRole): Promise<{ token: string; jti: string; post(path: string, body?: unknown): Promise<Response> }>;
   get(path: string): Promise<Response>;
   journal(): Promise<JournalEntry[]>;
   types(): Promise<JournalEventType[]>;
@@ -32,6 +35,16 @@ export async function createSession(options: Record<string, unknown> = {}): Prom
     post: (path, body, headers) =>
       api(`/v1/sessions/${created.id}${path}`, { method: "POST", token: created.token, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
     get: (path) => api(`/v1/sessions/${created.id}${path}`, { token: created.token }),
+    as: async (role) => {
+      const minted = await api(`/v1/sessions/${created.id}/tokens`, { method: "POST", body: JSON.stringify({ role }) });
+      expect(minted.status).toBe(201);
+      const { token, jti } = (await minted.json()) as IssuedToken;
+      return {
+        token,
+        jti,
+        post: (path, body) => api(`/v1/sessions/${created.id}${path}`, { method: "POST", token, body: body === undefined ? undefined : JSON.stringify(body) }),
+      };
+    },
     journal: async () => {
       const entries: JournalEntry[] = [];
       for (let after = 0; ; ) {
@@ -86,8 +99,8 @@ export class ScriptedClient {
     });
   }
 
-  static async connect(session: TestSession, role: "device" | "observer" = "device", afterSeq = 0, device?: string): Promise<ScriptedClient> {
-    const res = await api(`/v1/sessions/${session.id}/ws?token=${encodeURIComponent(session.token)}`, { headers: { upgrade: "websocket" } });
+  static async connect(session: TestSession, role: "device" | "observer" = "device", afterSeq = 0, device?: string, token = session.token): Promise<ScriptedClient> {
+    const res = await api(`/v1/sessions/${session.id}/ws?token=${encodeURIComponent(token)}`, { headers: { upgrade: "websocket" } });
     expect(res.status).toBe(101);
     const socket = res.webSocket!;
     socket.accept();

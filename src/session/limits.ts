@@ -1,0 +1,19 @@
+/** The session's bounds in one place. */
+
+/** Inference steps one user turn may take before the turn fails (bounds tool loops). */
+export const MAX_TURN_STEPS = 8;
+/** Attempts an operation gets before it fails for good. */
+export const MAX_ATTEMPTS = 3;
+/** Messages of history an inference step is offered at most (then cut to whole turns). */
+export const CONTEXT_MESSAGES = 64;
+/** Tokens a hosted step may generate. */
+export const HOSTED_MAX_TOKENS = 128;
+/** How long to wait before asking a provider again when its status query itself failed. */
+export const STATUS_RETRY_MS = 30_000;
+/** Journal rows sent per frame when a client catches up. */
+export const JOURNAL_PAGE = 500;
+/**
+ * What a failed turn leaves in the conversation: an assistant answer, as in every conversation the
+ * model was trained on, instead of a user message with no reply after it.
+ */
+export const FAILED_TURN_REPLY = "Sorry, I could not do that.";
