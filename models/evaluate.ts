@@ -1,9 +1,11 @@
-import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
+import { AutoModelForCausalLM, AutoTokenizer, env, type LogitsProcessorList } from "@huggingface/transformers";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { parseAssistantOutput, renderPrompt, type AssistantOutput, type ChatMessage, type ToolCall } from "../src/protocol/index.ts";
+import { parseAssistantOutput, type AssistantOutput, type ChatMessage, type ToolCall, type ToolSpec } from "../src/protocol/index.ts";
+import { constrainedDecoding, vocabBytes, type VocabBytes } from "../web/engine/constrained.ts";
 import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
+import { fitPrompt } from "../web/engine/prompt-fit.ts";
 import { readManifest } from "./manifest-check.ts";
 
 export const MODELS_DIR = import.meta.dirname;
@@ -40,6 +42,7 @@ export class NodeRunner {
   private readonly tokenizer: Tokenizer;
   private readonly model: CausalLM;
   private readonly contextLength: number;
+  private vocab: VocabBytes | null = null;
 
   // Plain fields, no parameter properties: Node runs this file with type stripping only.
   private constructor(tokenizer: Tokenizer, model: CausalLM, contextLength: number) {
@@ -62,13 +65,26 @@ export class NodeRunner {
     return this.tokenizer.encode(text, { add_special_tokens: false });
   }
 
-  /** Greedy continuation, never past the model's context (prompt + new tokens ≤ contextLength). */
+  /** Greedy continuation of a raw prompt, never past the model's context (prompt + new tokens ≤ contextLength). */
   async generate(prompt: string, maxNewTokens = 96): Promise<Generation> {
     const ids = this.encode(prompt);
-    const room = this.contextLength - ids.length;
-    if (room <= 0) throw new Error(`prompt of ${ids.length} tokens leaves no room in a ${this.contextLength}-token context`);
+    if (ids.length >= this.contextLength) throw new Error(`prompt of ${ids.length} tokens leaves no room in a ${this.contextLength}-token context`);
+    return this.decode(ids, maxNewTokens, {});
+  }
+
+  /**
+   * A turn as the engine runs it: whole turns fitted to the context (oldest dropped first) and,
+   * with `tools`, tool calls through the engine's constrained decoder.
+   */
+  async answer(messages: ChatMessage[], maxNewTokens = 96, tools: ToolSpec[] = []): Promise<Generation> {
+    const { ids } = fitPrompt((text) => this.encode(text), messages, this.contextLength, maxNewTokens);
+    this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
+    return this.decode(ids, maxNewTokens, { logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length) });
+  }
+
+  private async decode(ids: number[], maxNewTokens: number, options: { logits_processor?: LogitsProcessorList }): Promise<Generation> {
     const started = performance.now();
-    const output = await this.model.generate(greedyInputs(ids, Math.min(maxNewTokens, room)));
+    const output = await this.model.generate({ ...greedyInputs(ids, Math.min(maxNewTokens, this.contextLength - ids.length)), ...options });
     const ms = performance.now() - started;
     const generated = generatedIds(output, ids.length);
     return { ids: generated, text: this.tokenizer.decode(generated, { skip_special_tokens: false }), ms };
@@ -102,11 +118,11 @@ export interface EvalReport {
  * and, given the tool's result, does its answer contain what the result says? Chat turns must be
  * answered without a tool call.
  */
-export async function evaluate(runner: NodeRunner, rows: EvalRow[]): Promise<EvalReport> {
+export async function evaluate(runner: NodeRunner, rows: EvalRow[], tools: ToolSpec[] = []): Promise<EvalReport> {
   let calls = 0, answers = 0, chats = 0, toolRows = 0, chatRows = 0, tokens = 0, ms = 0;
   const misses: string[] = [];
   const run = async (messages: ChatMessage[]) => {
-    const generation = await runner.generate(renderPrompt(messages));
+    const generation = await runner.answer(messages, 96, tools);
     tokens += generation.ids.length;
     ms += generation.ms;
     return { text: generation.text, output: parse(generation.text) };

@@ -1,5 +1,6 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
-import { modelPin, type ChatMessage } from "../../src/protocol/index.ts";
+import { modelPin, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
+import { constrainedDecoding, vocabBytes, type VocabBytes } from "../../web/engine/constrained.ts";
 import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import { fitPrompt } from "../../web/engine/prompt-fit.ts";
 import { TextSink } from "../../web/engine/text-sink.ts";
@@ -16,6 +17,7 @@ export class HostedModel {
   private readonly tokenizer: Tokenizer;
   private readonly model: CausalLM;
   private readonly contextLength: number;
+  private vocab: VocabBytes | null = null;
 
   // Plain fields, no parameter properties: Node runs this file with type stripping only.
   private constructor(tokenizer: Tokenizer, model: CausalLM, contextLength: number, pin: string) {
@@ -36,13 +38,18 @@ export class HostedModel {
     return new HostedModel(tokenizer, model, pinned.contextLength, modelPin(pinned, dtype));
   }
 
-  /** Greedy continuation of `messages`; `onText` gets each decoded piece as it is generated. */
-  generate(messages: ChatMessage[], maxNewTokens: number, onText: (text: string) => void): Promise<string> {
+  /**
+   * Greedy continuation of `messages`; `onText` gets each decoded piece as it is generated. With
+   * `tools`, decoding is constrained as on the device: a tool call can only be a valid one.
+   */
+  generate(messages: ChatMessage[], maxNewTokens: number, tools: ToolSpec[], onText: (text: string) => void): Promise<string> {
     const run = async () => {
       const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
       const { ids, room } = fitPrompt(encode, messages, this.contextLength, maxNewTokens);
+      this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
       const output = await this.model.generate({
         ...greedyInputs(ids, Math.min(maxNewTokens, room)),
+        ...(tools.length > 0 ? { logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length) } : {}),
         streamer: new TextSink(this.tokenizer, onText) as unknown as TextStreamer,
       });
       return this.tokenizer.decode(generatedIds(output, ids.length), { skip_special_tokens: false });

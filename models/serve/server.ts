@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CHAT_TOKENS, DormantError, isRecord, parseAssistantOutput } from "../../src/protocol/index.ts";
-import { fromOpenAIMessages } from "../../src/inference/openai-format.ts";
+import { fromOpenAIMessages, fromOpenAITools } from "../../src/inference/openai-format.ts";
 import { HostedModel } from "./hosted-model.ts";
 
 const MAX_BODY = 256 * 1024;
@@ -82,7 +82,9 @@ async function complete(model: HostedModel, req: IncomingMessage, res: ServerRes
   }
   let streamed = "";
   let shown = 0;
-  const raw = await model.generate(messages, maxTokens, (piece) => {
+  // The session's tool specs: a tool call can only come out valid (the engine's constrained decoder).
+  const tools = fromOpenAITools(body.tools);
+  const raw = await model.generate(messages, maxTokens, tools, (piece) => {
     streamed += piece;
     if (!stream || streamed.trimStart().startsWith(CHAT_TOKENS.call)) return; // Tool calls go out whole.
     const end = streamed.indexOf(CHAT_TOKENS.end);

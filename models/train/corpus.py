@@ -1,36 +1,111 @@
-"""Synthetic agent corpus: requests across the runtime's tools, the tool call with arguments copied
-from the request, the tool's result, and a final answer that uses it; plus plain chat and refusals.
-Deterministic for a given seed."""
+"""Synthetic agent corpus that sounds like people: many phrasings per intent (politeness, word order,
+casing, typos, number words, operators as words, city and country names), the tool call with every
+argument a span copied from the request (the engine's constrained decoder allows nothing else), the
+tool's real result, and an answer that repeats it exactly; plus chat and out-of-scope requests
+answered without a tool. ASCII only (the tokenizer's pre-split assumes it). Deterministic per seed.
+
+The request wrappers here must not match models/eval/natural.jsonl (models/natural.ts checks)."""
 import random
 import uuid
 
-# A wide pool, and no word twice in one request: with a small pool the same word kept landing in
-# both the subject and the body, and copying then had two equally good sources (decisions/0004).
-WORDS = ("budget launch garden invoice roadmap dentist groceries quarterly meeting review deploy piano "
-         "passport kitchen taxes coffee report design offsite hiring demo backup travel lunch contract "
-         "server birthday painting laptop renewal training workshop sprint marathon recipe insurance "
-         "apple bridge candle dinner engine forest guitar harbor island jacket kettle ladder mirror "
-         "notebook orange pencil quilt river saddle ticket umbrella violin window yogurt zipper anchor "
-         "blanket camera desert elbow feather glacier hammer igloo jungle koala lemon magnet needle "
-         "ocean parrot quartz rocket spinach tomato uniform valley walnut yacht zebra bakery cinema "
-         "dolphin emerald falcon gadget helmet iceberg jigsaw kayak lantern meadow nectar oyster "
-         "pepper raisin salmon tulip vendor wizard almond basket cactus diesel eagle fabric ginger "
-         "hazel ivory jasmine ketchup lobster mango nickel olive pumpkin radar sugar turtle velvet "
-         "waffle cobalt denim ember fossil granite hollow indigo juniper kiwi lilac marble noodle "
-         "opal pebble quiver ribbon sapphire thistle urchin vapor willow").split()
 NAMES = ("alice bob carol dave erin frank grace heidi ivan judy mallory nina oscar peggy quinn rupert "
-         "sybil trent uma victor wendy xavier yara zoe").split()
-DOMAINS = ["example.com", "example.org", "mail.test", "acme.io", "corp.example"]
-ZONES = ["Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
-         "America/Los_Angeles", "America/Sao_Paulo", "Asia/Tokyo", "Asia/Kolkata", "Asia/Singapore",
-         "Australia/Sydney", "Africa/Nairobi", "UTC", "Europe/London", "Pacific/Auckland"]
+         "sybil trent uma victor wendy xavier yara zoe sam leo maria anna tom kim raj li omar ana").split()
+DOMAINS = ["example.com", "example.org", "mail.test", "acme.io", "corp.example", "team.test"]
+# Places as people name them -> the zone the clock tool resolves them to.
+PLACES = {
+    "Lisbon": "Europe/Lisbon", "Paris": "Europe/Paris", "Berlin": "Europe/Berlin", "London": "Europe/London",
+    "Madrid": "Europe/Madrid", "Rome": "Europe/Rome", "Amsterdam": "Europe/Amsterdam", "Dublin": "Europe/Dublin",
+    "Oslo": "Europe/Oslo", "Vienna": "Europe/Vienna", "Warsaw": "Europe/Warsaw", "Athens": "Europe/Athens",
+    "New York": "America/New_York", "Chicago": "America/Chicago", "Los Angeles": "America/Los_Angeles",
+    "Toronto": "America/Toronto", "Mexico City": "America/Mexico_City", "Sao Paulo": "America/Sao_Paulo",
+    "Denver": "America/Denver", "Tokyo": "Asia/Tokyo", "Seoul": "Asia/Seoul", "Singapore": "Asia/Singapore",
+    "Kolkata": "Asia/Kolkata", "Dubai": "Asia/Dubai", "Shanghai": "Asia/Shanghai", "Bangkok": "Asia/Bangkok",
+    "Sydney": "Australia/Sydney", "Nairobi": "Africa/Nairobi", "Cairo": "Africa/Cairo", "Lagos": "Africa/Lagos",
+    "Auckland": "Pacific/Auckland", "UTC": "UTC", "Japan": "Asia/Tokyo", "Portugal": "Europe/Lisbon",
+    "Germany": "Europe/Berlin", "France": "Europe/Paris", "Kenya": "Africa/Nairobi", "Italy": "Europe/Rome",
+    "Ireland": "Europe/Dublin", "Asia/Tokyo": "Asia/Tokyo", "Europe/Paris": "Europe/Paris",
+    "America/Chicago": "America/Chicago", "Egypt": "Africa/Cairo", "Greece": "Europe/Athens", "Thailand": "Asia/Bangkok",
+}
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
+SMALL = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# Things people note and mail about: short phrases that read like life, not a word pool.
+ITEMS = ("milk|bread|eggs|coffee beans|batteries|a birthday card|dog food|printer paper|light bulbs|"
+         "sunscreen|a phone charger|tomatoes|rice|cat litter|shampoo|a gift for mum|stamps|envelopes").split("|")
+PEOPLE = ("the plumber|the dentist|the landlord|my sister|the bank|the school|the vet|grandma|the electrician|"
+          "the insurance company|the doctor|my coach|the bakery|the garage").split("|")
+DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|next week|the 14th|March 3|june 1".split("|")
+THINGS = ("the budget review|the team lunch|the demo|the offsite|the contract|the invoice|the deploy|the quarterly report|"
+          "the kickoff|the interview|the workshop|the release|the board meeting|the design review|the launch").split("|")
+STATES = ("is ready|is done|moved to {day}|is cancelled|starts at {hour}|was approved|needs another day|is on track|"
+          "is delayed until {day}|went well").split("|")
+HOURS = ["9am", "10:30", "noon", "2pm", "3:15", "4pm", "6pm", "7:45", "8 pm"]
+CODES = ["4471", "118", "B12", "0093", "7731", "42", "555 0142", "tulip42", "K9-77"]
+CHAT_REPLY = "Hello! I can do math, tell the time, save notes and send email."
+CAN_DO = "I can do math, tell the time, save notes and send email."
+
+# Request wrappers, slots in braces. train.py writes them to models/eval/templates.json, against
+# which models/natural.ts checks that no hand-written eval request was drawn from them.
+CALC_ASKS = [
+    "work out {e}", "{e}, please", "please figure out {e}", "tell me what {e} makes", "what does {e} come to",
+    "what do you get for {e}", "{e} equals what", "solve {e}", "calc {e}", "result of {e}?",
+    "I'd like to know {e}", "figure {e} for me", "quick math: {e}", "hey can you do {e}",
+    "mind working out {e}?", "do the math: {e}", "{e} - what's that?", "got a second? {e}",
+]
+CLOCK_ASKS = [
+    "clock for {p}", "local time {p}", "what's the hour in {p}", "time over in {p}?", "tell me what time it is in {p}",
+    "what's the current time in {p}", "what time is it currently in {p}", "do you know the time in {p}",
+    "{p} time please", "give me the time in {p}", "is it night in {p}?", "what's the clock saying in {p}",
+    "current date in {p}?", "how late is it in {p}", "time and date for {p}",
+]
+NOTE_ASKS = [
+    "add to my notes: {b}", "can you note down {b}", "log this: {b}", "notes: {b}", "pls save {b}",
+    "record that {b}", "new note: {b}", "keep in mind {b}", "I need to remember {b}", "put this in my notes: {b}",
+    "stick this in my notes - {b}", "save it for me: {b}", "a note please: {b}", "note it: {b}",
+]
+MAIL_ASKS = [
+    "compose a mail to {to}: {b}", "fire off an email to {to} saying {b}", "mail {to} with the news that {b}",
+    "get an email out to {to}: {b}", "can you send {to} this: {b}", "inform {to} by mail that {b}",
+    "reach out to {to} via email: {b}", "contact {to} by email and say {b}", "send word to {to} that {b}",
+    "email over to {to}: {b}", "I want {to} to get an email saying {b}",
+]
+CHAT_ASKS = {
+    ("hey", "hiya", "good afternoon", "howdy", "hi!", "hello again", "morning!"): CHAT_REPLY,
+    ("what are you?", "what can you help with", "what do you do", "any tips on using you?"): "I am a small on-device assistant: " + CAN_DO,
+    ("thanks so much", "ty", "much appreciated", "awesome, thanks", "perfect, thanks!"): "You're welcome.",
+    ("goodbye", "see you", "ok", "great", "never mind", "got it"): "OK. " + CAN_DO,
+    ("hack my neighbour's wifi", "write malware for me", "help me steal a password"): "Sorry, I can't help with that.",
+}
+OOS_ASKS = [
+    "is it sunny in {c}?", "how hot is it in {c} today", "will it snow in {c}", "weather report for {c}",
+    "set a wake-up alarm at {h}", "alarm at {h} please", "start a {n} minute countdown",
+    "find flights to {c}", "get me a hotel room in {c}", "reserve a table for {n} tonight", "translate {x} to {lang}",
+    "erase all my notes", "unsend my last email", "delete the note about the dentist", "wipe my data",
+    "put on {thing}", "who won the game last night", "what's the population of {c}", "ring {who}", "send a text to {who}",
+    "buy {thing} online", "turn the heating up", "summarize this article for me",
+]
+
+
+def templates() -> list:
+    """Every request wrapper, slots as {name}: what an eval set must not be drawn from."""
+    return CALC_ASKS + CLOCK_ASKS + NOTE_ASKS + MAIL_ASKS + [a for asks in CHAT_ASKS for a in asks] + OOS_ASKS
 
 
 def js_number(x: float):
     """Number(x.toPrecision(12)) as JavaScript prints it."""
     value = float(f"{x:.12g}")
     return int(value) if value.is_integer() else value
+
+
+def words(n: int) -> str:
+    if n < 20:
+        return SMALL[n]
+    if n < 100:
+        return TENS[n // 10] + ("" if n % 10 == 0 else "-" + SMALL[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return SMALL[n // 100] + " hundred" + ("" if rest == 0 else " and " + words(rest))
+    return str(n)
 
 
 class Generator:
@@ -40,49 +115,147 @@ class Generator:
     def pick(self, seq):
         return self.r.choice(seq)
 
-    def phrases(self, *sizes) -> list:
-        """Phrases of the given (lo, hi) word counts, no word used twice across them."""
-        counts = [self.r.randint(lo, hi) for lo, hi in sizes]
-        words = self.r.sample(WORDS, sum(counts))
-        out = []
-        for n in counts:
-            out.append(" ".join(words[:n]))
-            words = words[n:]
-        return out
+    def chance(self, p: float) -> bool:
+        return self.r.random() < p
+
+    def num(self, n: int) -> str:
+        """A number as people write it: digits mostly, words sometimes, thousands with a comma."""
+        if n < 200 and self.chance(0.25):
+            return words(n)
+        return f"{n:,}" if n >= 1000 and self.chance(0.3) else str(n)
+
+    def people_case(self, text: str) -> str:
+        """Casing and small slips as people type: Capitalised, lower, SHOUTING, a dropped apostrophe."""
+        roll = self.r.random()
+        if roll < 0.3:
+            text = text[0].upper() + text[1:]
+        elif roll < 0.33:
+            text = text.upper()
+        if self.chance(0.15):
+            text = text.replace("what's", "whats")
+        return text
 
     def email(self) -> str:
-        # Draw order is part of the seeded corpus: keep it (name, separator, second name?, domain).
-        first, sep = self.pick(NAMES), self.r.choice(["", ".", "_"])
-        second = self.pick(NAMES) if self.r.random() < 0.4 else ""
-        return f"{first}{sep if second else ''}{second}@{self.pick(DOMAINS)}"
+        first = self.pick(NAMES)
+        second = self.pick(NAMES) if self.chance(0.3) else ""
+        return f"{first}{self.pick(['.', '_', '']) if second else ''}{second}@{self.pick(DOMAINS)}"
 
     # --- tools ---------------------------------------------------------------------------------
+    def math(self):
+        """(the span a person writes, its value)."""
+        a, b, c = self.r.randint(2, 999), self.r.randint(2, 99), self.r.randint(2, 12)
+        na, nb, nc = self.num(a), self.num(b), self.num(c)
+        form = self.r.randrange(19)
+        if form == 0:
+            op = self.pick(["+", "-", "*", "/"])
+            return self.pick([f"{a} {op} {b}", f"{a}{op}{b}"]), eval(f"{a}{op}{b}")  # noqa: S307 our own digits
+        if form == 1:
+            return f"({a} + {b}) * {c}", (a + b) * c
+        if form == 2:
+            return f"{na} {self.pick(['times', 'x', 'multiplied by'])} {nb}", a * b
+        if form == 3:
+            return f"{na} {self.pick(['divided by', 'over'])} {nb}", a / b
+        if form == 4:
+            return f"{na} plus {nb}", a + b
+        if form == 5:
+            return f"{na} minus {nb}", a - b
+        if form == 6:
+            return f"{nb}{self.pick(['%', ' percent', ' per cent'])} of {na}", b / 100 * a
+        if form == 7:
+            power = self.pick(["squared", "cubed"])
+            return f"{nc} {power}", c ** (2 if power == "squared" else 3)
+        if form == 8:
+            return f"{nc} to the power of {self.num(c % 5 + 2)}", c ** (c % 5 + 2)
+        if form == 9:
+            return f"half of {na}", a / 2
+        if form == 10:
+            return f"{self.pick(['double', 'twice'])} {na}", a * 2
+        if form == 11:
+            return f"add {na} and {nb}", a + b
+        if form == 12:
+            return f"subtract {nb} from {na}", a - b
+        if form == 13:
+            return f"multiply {na} by {nb}", a * b
+        if form == 14:
+            return f"divide {na} by {nb}", a / b
+        if form == 15:
+            return f"take {nb} away from {na}", a - b
+        if form == 16:
+            return f"sum of {na}, {nb} and {nc}", a + b + c
+        if form == 17:
+            return f"remainder of {na} divided by {nb}", a % b
+        return f"{na} {self.pick(['mod', 'modulo'])} {nb}", a % b
+
     def calculator(self):
-        a, b, c = self.r.randint(1, 999), self.r.randint(1, 99), self.r.randint(1, 20)
-        op = self.pick(["+", "-", "*", "/"])
-        expr = self.pick([f"{a} {op} {b}", f"{a}{op}{b}", f"({a} + {b}) * {c}", f"{a} * {b} - {c}", f"{a} % {b}", f"{b} ^ 2"])
-        value = js_number(eval(expr.replace("^", "**")))  # noqa: S307 — our own arithmetic strings
-        ask = self.pick(["what is {e}?", "calculate {e}", "compute {e} please", "how much is {e}?", "{e} = ?", "can you work out {e}", "What's {e}"]).format(e=expr)
-        answer = self.pick(["{e} = {v}.", "The answer is {v}.", "It comes to {v}.", "{v}"]).format(e=expr, v=value)
-        return ask, {"name": "calculator", "args": {"expression": expr}}, {"value": value}, answer, [str(value)]
+        span, value = self.math()
+        value = js_number(value)
+        ask = self.pick(CALC_ASKS).format(e=span)
+        answer = self.pick(["{e} is {v}.", "That's {v}.", "It comes to {v}.", "The answer is {v}.", "{v}."]).format(e=span, v=value)
+        return ask, {"name": "calculator", "args": {"expression": span}}, {"value": value}, answer, [str(value)]
 
     def clock(self):
-        zone = self.pick(ZONES)
+        place = self.pick(list(PLACES))
+        zone = PLACES[place]
         time = f"{self.r.randint(1, 28)} {self.pick(MONTHS)} 2026, {self.r.randint(0, 23):02d}:{self.r.randint(0, 59):02d}"
-        city = zone.split("/")[-1].replace("_", " ")
-        ask = self.pick(["what time is it in {z}?", "time in {z}", "current time for {z} please", "what's the date and time in {z}", "clock {z}"]).format(z=zone, c=city)
-        answer = self.pick(["It is {t} in {z}.", "In {z} it is {t}.", "{t} ({z})."]).format(t=time, z=zone)
-        return ask, {"name": "clock", "args": {"timezone": zone}}, {"timezone": zone, "time": time}, answer, [time]
+        shown = place if self.chance(0.7) else place.lower()
+        ask = self.pick(CLOCK_ASKS).format(p=shown)
+        answer = self.pick(["It is {t} in {p}.", "In {p} it is {t}.", "{t} in {p}.", "Right now it is {t} ({z})."]).format(t=time, p=shown, z=zone)
+        return ask, {"name": "clock", "args": {"timezone": shown}}, {"timezone": zone, "time": time}, answer, [time]
+
+    def note_content(self):
+        """(body, title): the body as the person says it, the title a span of it."""
+        kind = self.r.randrange(7)
+        if kind == 0:
+            item = self.pick(ITEMS)
+            return f"buy {item}", item
+        if kind == 1:
+            who, thing = self.pick(PEOPLE), self.pick(THINGS)
+            return f"call {who} about {thing}", who.replace("the ", "").replace("my ", "")
+        if kind == 2:
+            thing, day = self.pick(THINGS), self.pick(DAYS)
+            return f"{thing} is on {day}", thing.replace("the ", "")
+        if kind == 3:
+            item, day = self.pick(ITEMS), self.pick(DAYS)
+            return f"pick up {item} {day}", item
+        if kind == 4:
+            what, code = self.pick(["the gate code", "my locker", "the wifi password", "the room", "the parking spot", "the pin"]), self.pick(CODES)
+            return f"{what} is {code}", what.replace("the ", "").replace("my ", "")
+        if kind == 5:
+            name, day = self.pick(NAMES).capitalize(), self.pick(DAYS)
+            return f"{name}'s birthday is {day}", "birthday"
+        bill = self.pick(["electricity", "water", "phone", "internet", "gas", "rent"])
+        return f"pay the {bill} bill by {self.pick(DAYS)}", f"{bill} bill"
 
     def save_note(self):
-        (title, body), count = self.phrases((1, 2), (2, 6)), self.r.randint(1, 40)
-        ask = self.pick(['save a note "{t}": {b}', "note titled {t} saying {b}", 'remember this as "{t}": {b}', "make a note {t}: {b}"]).format(t=title, b=body)
+        body, title = self.note_content()
+        count = self.r.randint(1, 40)
+        ask = self.pick(NOTE_ASKS).format(b=body)
         answer = self.pick(['Saved "{t}". You have {n} notes.', 'Noted "{t}" ({n} notes saved).', 'Your note "{t}" is saved; {n} in total.']).format(t=title, n=count)
         return ask, {"name": "save_note", "args": {"title": title, "body": body}}, {"saved": True, "notes": count}, answer, [title, str(count)]
 
+    def mail_content(self):
+        """(body, subject): what the person wants said, and a span of it as the subject."""
+        kind = self.r.randrange(5)
+        if kind == 0:
+            thing = self.pick(THINGS)
+            state = self.pick(STATES).format(day=self.pick(DAYS), hour=self.pick(HOURS))
+            return f"{thing} {state}", thing.replace("the ", "")
+        if kind == 1:
+            hour = self.pick(HOURS)
+            meal = self.pick(["lunch", "dinner", "breakfast", "coffee", "the call", "practice"])
+            return f"{meal} is at {hour}", meal.replace("the ", "")
+        if kind == 2:
+            item = self.pick(ITEMS)
+            return f"please bring {item}", item
+        if kind == 3:
+            return f"I'm running {self.pick(['5', '10', '15', 'twenty'])} minutes late", "late"
+        thing = self.pick(THINGS)
+        return f"thanks for {thing}", "thanks"
+
     def send_email(self):
-        to, (subject, body) = self.email(), self.phrases((1, 2), (2, 6))
-        ask = self.pick(["email {to} about {s}: {b}", "send an email to {to} with subject {s} saying {b}", "write to {to} re {s}: {b}", "mail {to} subject {s} body {b}"]).format(to=to, s=subject, b=body)
+        to = self.email()
+        body, subject = self.mail_content()
+        ask = self.pick(MAIL_ASKS).format(to=to, b=body)
         call = {"name": "send_email", "args": {"to": to, "subject": subject, "body": body}}
         outcome = self.r.random()
         if outcome < 0.7:
@@ -94,43 +267,59 @@ class Generator:
             answer = self.pick(["OK, the email to {to} was not sent.", "Understood: not sent to {to}."]).format(to=to)
             return ask, call, result, answer, ["not sent", to]
         result = {"error": {"code": "approval_expired", "message": "nobody approved this action in time"}}
-        answer = f"The approval expired, so the email to {to} was not sent."
-        return ask, call, result, answer, ["expired"]
+        return ask, call, result, f"The approval expired, so the email to {to} was not sent.", ["expired"]
 
     def calculator_error(self):
         a = self.r.randint(1, 999)
-        expr = f"{a} / 0"
-        ask = self.pick(["what is {e}?", "calculate {e}"]).format(e=expr)
-        result = {"error": {"code": "invalid_tool_args", "message": f'cannot evaluate "{expr}": division by zero'}}
-        return ask, {"name": "calculator", "args": {"expression": expr}}, result, "I can't divide by zero.", ["divide by zero"]
+        span = self.pick([f"{a} / 0", f"{a} divided by zero", f"divide {a} by 0"])
+        ask = self.pick(["work out {e}", "solve {e}"]).format(e=span)
+        result = {"error": {"code": "invalid_tool_args", "message": "cannot evaluate: division by zero"}}
+        return ask, {"name": "calculator", "args": {"expression": span}}, result, "I can't divide by zero.", ["divide by zero"]
+
+    def clock_error(self):
+        place = self.pick(["Atlantis", "the moon", "Gondor", "my house"])
+        ask = self.pick(["clock for {p}", "what's the current time in {p}"]).format(p=place)
+        result = {"error": {"code": "invalid_tool_args", "message": f'unknown time zone or place "{place}"'}}
+        return ask, {"name": "clock", "args": {"timezone": place}}, result, f"I don't know a time zone for {place}; try a city.", ["city"]
 
     # --- conversations -------------------------------------------------------------------------
     def tool_turn(self):
-        # Weighted toward the tools with long free-text arguments: copying them exactly is the hard part.
-        kind = self.r.choices(["calculator", "clock", "save_note", "send_email", "calculator_error"], [20, 15, 27, 33, 5])[0]
+        kind = self.r.choices(["calculator", "clock", "save_note", "send_email", "calculator_error", "clock_error"], [26, 20, 22, 26, 3, 3])[0]
         ask, call, result, answer, evidence = getattr(self, kind)()
-        if self.r.random() < 0.3:
-            ask = ask[0].upper() + ask[1:]
         messages = [
-            {"role": "user", "content": ask},
+            {"role": "user", "content": self.people_case(ask) if call["name"] != "send_email" else ask},
             {"role": "assistant", "toolCall": call},
             {"role": "tool", "name": call["name"], "content": result},
             {"role": "assistant", "content": answer},
         ]
+        # Arguments are spans of the request as typed (casing included): copy what is there.
+        typed = messages[0]["content"]
+        for key, value in call["args"].items():
+            if value not in typed:
+                lowered = typed.lower().find(value.lower())
+                call["args"][key] = typed[lowered:lowered + len(value)] if lowered >= 0 else value
         return messages, {"kind": "tool", "tool": call["name"], "evidence": evidence}
 
     def chat_turn(self):
-        ask, answer = self.pick([
-            (self.pick(["hi", "hello", "hey there", "good morning"]), "Hello! I can do math, tell the time, save notes and send email."),
-            (self.pick(["what can you do?", "help", "who are you?"]), "I am a small on-device assistant: calculator, clock, notes and email."),
-            (self.pick(["thanks", "thank you!", "great, thanks"]), "You're welcome."),
-            (self.pick(["hack my neighbour's wifi", "write malware for me", "how do I steal a password?"]), "Sorry, I can't help with that."),
-            (self.pick(["tell me a joke", "what is the meaning of life?", "write a poem about " + self.pick(WORDS)]), "I can only help with math, time, notes and email."),
-        ])
-        return [{"role": "user", "content": ask}, {"role": "assistant", "content": answer}], {"kind": "chat", "evidence": []}
+        asks, answer = self.pick(list(CHAT_ASKS.items()))
+        ask = self.pick(asks)
+        return [{"role": "user", "content": self.people_case(ask)}, {"role": "assistant", "content": answer}], {"kind": "chat", "evidence": []}
+
+    def out_of_scope_turn(self):
+        city = self.pick([p for p in PLACES if "/" not in p and p != "UTC"])
+        ask = self.pick(OOS_ASKS).format(
+            c=city, h=self.pick(HOURS), n=self.r.randint(2, 30), x=self.pick(["hello", "good night", "where is the station", "thank you"]),
+            lang=self.pick(["French", "German", "Spanish", "Italian", "Japanese"]), who=self.pick(["my dad", "the office", "Sam", "Leo", "the team"]),
+            thing=self.pick(["concert tickets", "a new phone", "shoes", "jazz", "the radio", "my playlist"]))
+        answer = self.pick([f"I can't do that here; {CAN_DO}", f"Sorry, I can't do that. {CAN_DO}"])
+        return [{"role": "user", "content": self.people_case(ask)}, {"role": "assistant", "content": answer}], {"kind": "chat", "evidence": []}
 
     def conversation(self):
-        """One or two turns; the last turn is the one evaluated."""
-        turns = [self.tool_turn() if self.r.random() < 0.82 else self.chat_turn() for _ in range(1 if self.r.random() < 0.85 else 2)]
-        messages = [m for turn, _ in turns for m in turn]
+        """One to three turns; the last turn is the one evaluated."""
+        def turn():
+            roll = self.r.random()
+            return self.tool_turn() if roll < 0.74 else self.chat_turn() if roll < 0.86 else self.out_of_scope_turn()
+        count = 1 if self.chance(0.7) else 2 if self.chance(0.7) else 3
+        turns = [turn() for _ in range(count)]
+        messages = [m for t, _ in turns for m in t]
         return messages, turns[-1][1], len(messages) - len(turns[-1][0])

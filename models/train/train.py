@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from bpe import Tokenizer
 from chat_format import ASSISTANT, END, SPECIAL_TOKENS, render_conversation, render_prompt
-from corpus import Generator
+from corpus import Generator, templates
 from export import export_onnx
 from manifest import write_manifest
 from model import GPT, Config
@@ -175,6 +175,9 @@ def main() -> None:
     # and never tuned on. The first few held-out rows carry PyTorch's greedy output as a reference.
     eval_dir = os.path.join(os.path.dirname(os.path.abspath(args.out)), "eval")
     os.makedirs(eval_dir, exist_ok=True)
+    with open(os.path.join(eval_dir, "templates.json"), "w") as f:
+        json.dump(templates(), f, indent=1)
+        f.write("\n")
     write_eval_set(os.path.join(eval_dir, "validation.jsonl"), VALIDATION_SEED, args.heldout, lambda _prompt: None)
     write_eval_set(os.path.join(eval_dir, "heldout.jsonl"), HELDOUT_SEED, args.heldout,
                    lambda prompt: {"prompt": prompt, "promptIds": tok.encode(prompt), "greedyIds": greedy(model, tok, prompt)})

@@ -33,6 +33,8 @@ export function toOpenAIMessages(messages: readonly ChatMessage[]): OpenAIMessag
   });
 }
 
+const FROM_REQUEST = "x-from-request";
+
 export function toOpenAITools(tools: readonly ToolSpec[]): OpenAITool[] {
   return tools.map((tool) => ({
     type: "function",
@@ -41,11 +43,33 @@ export function toOpenAITools(tools: readonly ToolSpec[]): OpenAITool[] {
       description: tool.description,
       parameters: {
         type: "object",
-        properties: Object.fromEntries(Object.entries(tool.args).map(([name, type]) => [name, { type }])),
+        // `x-from-request`: our extension (JSON Schema allows `x-` keywords); a provider that does
+        // not know it ignores it, our local server constrains decoding with it.
+        properties: Object.fromEntries(
+          Object.entries(tool.args).map(([name, type]): [string, JsonObject] => [name, tool.fromRequest?.includes(name) ? { type, [FROM_REQUEST]: true } : { type }]),
+        ),
         required: Object.keys(tool.args),
       },
     },
   }));
+}
+
+/** Tool specs back from an OpenAI `tools` list (what the local server decodes against); unusable entries are skipped. */
+export function fromOpenAITools(value: unknown): ToolSpec[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry): ToolSpec[] => {
+    const fn = isRecord(entry) && isRecord(entry.function) ? entry.function : null;
+    const properties = fn && isRecord(fn.parameters) && isRecord(fn.parameters.properties) ? fn.parameters.properties : null;
+    if (!fn || typeof fn.name !== "string" || !properties) return [];
+    const args: ToolSpec["args"] = {};
+    const fromRequest: string[] = [];
+    for (const [name, schema] of Object.entries(properties)) {
+      if (!isRecord(schema)) return [];
+      args[name] = schema.type === "number" ? "number" : "string";
+      if (schema[FROM_REQUEST] === true) fromRequest.push(name);
+    }
+    return [{ name: fn.name, description: typeof fn.description === "string" ? fn.description : "", effect: "none", requiresApproval: false, args, fromRequest }];
+  });
 }
 
 /** A tool call as our chat format writes it: what a device would have generated. */

@@ -27,8 +27,13 @@ export interface ToolSpec {
   description: string;
   effect: ToolEffect;
   requiresApproval: boolean;
-  /** Argument name → JSON type. */
+  /** Argument name → JSON type, in the order a call writes them. */
   args: Record<string, "string" | "number">;
+  /**
+   * String arguments copied from what the user wrote (addresses, note text, expressions, places):
+   * constrained decoding lets the model write only a span of the user's messages there.
+   */
+  fromRequest?: string[];
 }
 
 /** How a person settles an `effect_uncertain` operation that has no status query. */

@@ -1,4 +1,6 @@
-import { ToolError, stringArg, type Tool } from "./tool";
+import { spokenMath } from "./spoken-math.ts";
+import type { JsonObject } from "../protocol/index.ts";
+import { ToolError, stringArg, type Tool } from "./tool.ts";
 
 /** Arithmetic without eval: + - * / % ^, parentheses, unary minus, decimals. */
 export const calculator: Tool = {
@@ -8,8 +10,14 @@ export const calculator: Tool = {
     effect: "none",
     requiresApproval: false,
     args: { expression: "string" },
+    fromRequest: ["expression"],
   },
-  parseArgs: (args) => ({ expression: stringArg(args, "expression", 200) }),
+  // What the person wrote ("17 times 23", "15% of 80") becomes symbols here; the journal shows both.
+  parseArgs: (args): JsonObject => {
+    const written = stringArg(args, "expression", 200);
+    const expression = spokenMath(written);
+    return expression === written ? { expression } : { expression, written };
+  },
   execute: async (args) => ({ value: evaluate(String(args.expression)) }),
 };
 

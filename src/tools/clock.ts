@@ -1,4 +1,5 @@
-import { ToolError, stringArg, type Tool } from "./tool";
+import { stringArg, type Tool } from "./tool.ts";
+import { resolveZone } from "./zones.ts";
 
 /** Current date and time in an IANA time zone. */
 export const clock: Tool = {
@@ -8,16 +9,10 @@ export const clock: Tool = {
     effect: "none",
     requiresApproval: false,
     args: { timezone: "string" },
+    fromRequest: ["timezone"],
   },
-  parseArgs: (args) => {
-    const timezone = stringArg(args, "timezone", 64);
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-    } catch {
-      throw new ToolError("invalid_tool_args", `unknown time zone "${timezone}"`);
-    }
-    return { timezone };
-  },
+  // A place as people name it ("Tokyo", "portugal") or an IANA id; resolved to the id it runs with.
+  parseArgs: (args) => ({ timezone: resolveZone(stringArg(args, "timezone", 64)) }),
   execute: async (args) => {
     const timezone = String(args.timezone);
     const time = new Intl.DateTimeFormat("en-GB", {

@@ -1,4 +1,4 @@
-import { stringArg, type Tool } from "./tool";
+import { stringArg, type Tool } from "./tool.ts";
 
 /** Saves a note in the session. Keyed by operation, so a retry overwrites rather than duplicates. */
 export const notes: Tool = {
@@ -8,6 +8,7 @@ export const notes: Tool = {
     effect: "idempotent",
     requiresApproval: false,
     args: { title: "string", body: "string" },
+    fromRequest: ["title", "body"],
   },
   parseArgs: (args) => ({ title: stringArg(args, "title", 200), body: stringArg(args, "body", 4000) }),
   execute: async (args, ctx) => {

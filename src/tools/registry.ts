@@ -1,9 +1,9 @@
-import type { ToolSpec } from "../protocol";
-import { calculator } from "./calculator";
-import { clock } from "./clock";
-import { notes } from "./notes";
-import { sendEmail } from "./send-email";
-import type { Tool } from "./tool";
+import type { ToolSpec } from "../protocol/index.ts";
+import { calculator } from "./calculator.ts";
+import { clock } from "./clock.ts";
+import { notes } from "./notes.ts";
+import { sendEmail } from "./send-email.ts";
+import type { Tool } from "./tool.ts";
 
 /** Tools a session may call, by name. */
 export class ToolRegistry {

@@ -1,5 +1,5 @@
 import type { Mailbox } from "../mailbox/mailbox";
-import { ToolError, stringArg, type Tool, type ToolContext } from "./tool";
+import { ToolError, stringArg, type Tool, type ToolContext } from "./tool.ts";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -18,6 +18,7 @@ export const sendEmail: Tool = {
     effect: "external",
     requiresApproval: true,
     args: { to: "string", subject: "string", body: "string" },
+    fromRequest: ["to", "subject", "body"],
   },
   parseArgs: (args) => {
     const to = stringArg(args, "to", 254);

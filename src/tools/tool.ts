@@ -1,4 +1,4 @@
-import type { Json, JsonObject, ToolSpec } from "../protocol";
+import type { Json, JsonObject, ToolSpec } from "../protocol/index.ts";
 
 export type ToolErrorCode = "tool_unavailable" | "invalid_tool_args" | "tool_failed";
 
@@ -8,12 +8,13 @@ export type ToolErrorCode = "tool_unavailable" | "invalid_tool_args" | "tool_fai
  */
 export class ToolError extends Error {
   override readonly name = "ToolError";
-  constructor(
-    readonly code: ToolErrorCode,
-    message: string,
-    readonly retryable = false,
-  ) {
+  readonly code: ToolErrorCode;
+  readonly retryable: boolean;
+  // No parameter properties: Node loads the tools with type stripping only (models:eval).
+  constructor(code: ToolErrorCode, message: string, retryable = false) {
     super(message);
+    this.code = code;
+    this.retryable = retryable;
   }
 }
 

@@ -15,8 +15,10 @@ export async function engineSettled(page: Page, timeout = 240_000): Promise<Engi
 export const engineEvents = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engineEvents);
 export const demoSession = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.session);
 
-/** Types a message into the demo and waits for the turn to end in the journal. */
-export async function chatTurn(page: Page, baseUrl: string, text: string, timeout = 240_000): Promise<JournalEntry[]> {
+const turnEnded = (e: JournalEntry) => e.type === "assistant.message" || e.type === "turn.failed";
+
+/** Types a message into the demo and waits for the turn to end (or `ends`) in the journal. */
+export async function chatTurn(page: Page, baseUrl: string, text: string, timeout = 240_000, ends = turnEnded): Promise<JournalEntry[]> {
   const session = await demoSession(page);
   const before = (await journal(baseUrl, session)).length;
   await page.fill("#input", text);
@@ -24,7 +26,7 @@ export async function chatTurn(page: Page, baseUrl: string, text: string, timeou
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     const entries = (await journal(baseUrl, session)).slice(before);
-    if (entries.some((e) => e.type === "assistant.message" || e.type === "turn.failed")) return entries;
+    if (entries.some(ends)) return entries;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`turn "${text}" did not finish in ${timeout} ms`);

@@ -17,8 +17,8 @@ export interface PageGlobals {
       load(): Promise<unknown>;
       unload(): Promise<void>;
       isCached(): Promise<boolean>;
-      injectFault(fault: "device_lost" | "oom"): Promise<void>;
-      generate(messages: unknown, options: { maxNewTokens: number }): Promise<{ tokens: number; decodeMs: number }>;
+      injectFault(fault: "device_lost" | "oom" | "garbled_logits"): Promise<void>;
+      generate(messages: unknown, options: { maxNewTokens: number; tools?: unknown[] }): Promise<{ text: string; tokens: number; decodeMs: number }>;
     };
   };
   crossOriginIsolated: boolean;

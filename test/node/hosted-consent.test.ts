@@ -194,7 +194,8 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const session = await Session.create({ hosted: "allow" });
     const logBefore = await hostedRequests();
     await setFaults({ failNext: 2 });
-    await session.turnOnUnavailableDevice("hello");
+    // A one-step turn, so the request count below is the retries' alone ("hello" gets a tool call from run 10).
+    await session.turnOnUnavailableDevice("hey");
     const answer = await session.entry("assistant.message");
     expect(answer.payload).toMatchObject({ receipt: { ranOn: "hosted" } });
     const retries = (await session.journal()).filter((e) => e.type === "step.retry").map((e) => e.payload);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate, loadEvalSet, MODELS_DIR, NodeRunner, type EvalRow } from "../../models/evaluate.ts";
 import { checkManifest, readManifest } from "../../models/manifest-check.ts";
 import { modelPin, renderPrompt } from "../../src/protocol/index.ts";
+import { defaultTools } from "../../src/tools/registry.ts";
 
 const referenceRows = async () => (await loadEvalSet()).filter((row): row is EvalRow & Required<Pick<EvalRow, "reference">> => row.reference !== undefined);
 
@@ -62,16 +63,17 @@ describe("transformers.js runs the model exactly as it was trained", () => {
 });
 
 describe("held-out quality of the shipped int8 variant", () => {
-  // A regression floor for the committed artifact, not the target: measured 0.911 / 0.941 / 1.000 on
-  // these 120 rows (0.923 / 0.923 / 1.000 on all 300; issue 3 asks for ≥ 0.9 there).
+  // A regression floor for the committed artifact, decoded as the engine decodes (constrained): run
+  // 10 measures 0.965 / 0.895 / 1.000 on these 120 rows, 0.964 / 0.923 / 1.000 on all 300.
   it("calls tools with exact arguments and answers from their results, no worse than the shipped baseline", async () => {
     const runner = await NodeRunner.load("q8");
-    const report = await evaluate(runner, await loadEvalSet(120));
+    const report = await evaluate(runner, await loadEvalSet(120), defaultTools.specs());
     await runner.dispose();
+    console.log(`held-out (120 rows): ${report.toolCallExactMatch.toFixed(3)} / ${report.finalAnswerUsesResult.toFixed(3)} / ${report.chatAnswersWithoutTool.toFixed(3)}`);
     expect(report.toolRows).toBeGreaterThan(60);
     expect(report.chatRows).toBeGreaterThan(5);
-    expect(report.toolCallExactMatch, report.misses.join("\n")).toBeGreaterThanOrEqual(0.89);
-    expect(report.finalAnswerUsesResult, report.misses.join("\n")).toBeGreaterThanOrEqual(0.92);
-    expect(report.chatAnswersWithoutTool, report.misses.join("\n")).toBeGreaterThanOrEqual(0.9);
+    expect(report.toolCallExactMatch, report.misses.join("\n")).toBeGreaterThanOrEqual(0.93);
+    expect(report.finalAnswerUsesResult, report.misses.join("\n")).toBeGreaterThanOrEqual(0.88);
+    expect(report.chatAnswersWithoutTool, report.misses.join("\n")).toBeGreaterThanOrEqual(0.95);
   });
 });

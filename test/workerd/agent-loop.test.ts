@@ -20,6 +20,25 @@ describe("the agent loop's defined failure behaviour", () => {
     await waitFor(async () => (await s.types()).includes("assistant.message"), "answer");
   });
 
+  it("tools read what people write, in workerd's own runtime: spoken math, city and country names", async () => {
+    const s = await createSession();
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "what's 17 times 23, and the time in portugal?" });
+    device.complete(await device.nextOffer(), toolCall("calculator", { expression: "17 times 23" }));
+    const second = await device.nextOffer();
+    expect(second.messages.at(-1)).toEqual({ role: "tool", name: "calculator", content: { value: 391 } });
+    device.complete(second, toolCall("clock", { timezone: "portugal" }));
+    const third = await device.nextOffer();
+    expect(third.messages.at(-1)).toMatchObject({ role: "tool", name: "clock", content: { timezone: "Europe/Lisbon" } });
+    // The journal keeps what was written beside what ran.
+    const scheduled = (await s.journal()).filter((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool").map((e) => e.payload);
+    expect(scheduled).toEqual([
+      { kind: "tool", tool: "calculator", args: { expression: "17 * 23", written: "17 times 23" } },
+      { kind: "tool", tool: "clock", args: { timezone: "Europe/Lisbon" } },
+    ]);
+    expect(second.tools.find((t) => t.name === "send_email")?.fromRequest).toEqual(["to", "subject", "body"]);
+  });
+
   it("malformed output: a first turn fails at once (a retry would repeat the prompt); the conversation gets an answer", async () => {
     const s = await createSession();
     const device = await ScriptedClient.connect(s);

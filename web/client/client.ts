@@ -230,6 +230,7 @@ class SessionClient implements Client {
     try {
       const result = await engine.generate(offer.messages, {
         maxNewTokens: this.options.maxNewTokens ?? 96,
+        tools: offer.tools,
         onToken: (text) => {
           this.streaming.set(offer.opKey, (this.streaming.get(offer.opKey) ?? "") + text);
           this.emit({ type: "delta", opKey: offer.opKey, text });

@@ -1,4 +1,4 @@
-import { modelPin, sha256Hex, type ChatMessage, type ManifestFile, type ManifestModel, type ModelManifest, type RuntimeManifest } from "../../src/protocol/index.ts";
+import { modelPin, sha256Hex, type ChatMessage, type ManifestFile, type ManifestModel, type ModelManifest, type RuntimeManifest, type ToolSpec } from "../../src/protocol/index.ts";
 import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
@@ -153,7 +153,7 @@ export class DeviceEngine {
     this.ortReady = true;
     const warmupStarted = performance.now();
     try {
-      await runner.generate([{ role: "user", content: "hi" }], 1, () => undefined);
+      await runner.generate([{ role: "user", content: "hi" }], 1, [], () => undefined);
     } catch (error) {
       await runner.dispose().catch(() => undefined);
       throw error;
@@ -188,7 +188,7 @@ export class DeviceEngine {
     this.sink.ladder(from, to, reason);
   }
 
-  async generate(messages: ChatMessage[], maxNewTokens: number, onText: (text: string) => void): Promise<GenerateResult> {
+  async generate(messages: ChatMessage[], maxNewTokens: number, tools: ToolSpec[], onText: (text: string) => void): Promise<GenerateResult> {
     this.cancelIdle();
     this.fallbacks = [];
     try {
@@ -197,7 +197,7 @@ export class DeviceEngine {
         const runner = this.runner!;
         this.sink.state({ status: "generating", model });
         try {
-          const generation = await runner.generate(messages, maxNewTokens, onText);
+          const generation = await runner.generate(messages, maxNewTokens, tools, onText);
           const coldStart = this.unreportedColdStart ? { ...model.coldStart, firstTokenMs: generation.firstTokenMs } : null;
           this.unreportedColdStart = false;
           this.sink.state({ status: "ready", model });

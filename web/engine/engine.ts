@@ -1,4 +1,4 @@
-import type { ChatMessage } from "../../src/protocol/index.ts";
+import type { ChatMessage, ToolSpec } from "../../src/protocol/index.ts";
 import { ClientError, toClientError } from "../errors.ts";
 import { rungName } from "./ladder.ts";
 import type { EngineEvent, EngineFault, EngineOptions, EngineRequest, EngineState, GenerateResult, LoadedModel } from "./messages.ts";
@@ -69,8 +69,8 @@ export class Engine {
     return this.request({ type: "load" });
   }
 
-  async generate(messages: ChatMessage[], options: { maxNewTokens?: number; onToken?: (text: string) => void } = {}): Promise<GenerateResult> {
-    const run = () => this.request<GenerateResult>({ type: "generate", messages, maxNewTokens: options.maxNewTokens ?? 96 }, options.onToken);
+  async generate(messages: ChatMessage[], options: { maxNewTokens?: number; onToken?: (text: string) => void; tools?: ToolSpec[] } = {}): Promise<GenerateResult> {
+    const run = () => this.request<GenerateResult>({ type: "generate", messages, maxNewTokens: options.maxNewTokens ?? 96, tools: options.tools ?? [] }, options.onToken);
     const from = this.state.status === "ready" || this.state.status === "generating" ? this.state.model : null;
     try {
       return await run();

@@ -1,4 +1,4 @@
-import type { ChatMessage, ColdStart, DeviceBackend, DeviceDtype } from "../../src/protocol/index.ts";
+import type { ChatMessage, ColdStart, DeviceBackend, DeviceDtype, ToolSpec } from "../../src/protocol/index.ts";
 import type { CacheEvent } from "../cache/events.ts";
 import type { ClientErrorCode } from "../errors.ts";
 
@@ -41,13 +41,14 @@ export interface GenerateResult {
   fallbacks: string[];
 }
 
-/** Test and chaos levers: a real `device.destroy()` on WebGPU, or an allocation failure. */
-export type EngineFault = "device_lost" | "oom";
+/** Test and chaos levers: a real `device.destroy()` on WebGPU, an allocation failure, logits pushed toward invalid JSON. */
+export type EngineFault = "device_lost" | "oom" | "garbled_logits";
 
 export type EngineRequest =
   | { id: number; type: "configure"; options: EngineOptions }
   | { id: number; type: "load" }
-  | { id: number; type: "generate"; messages: ChatMessage[]; maxNewTokens: number }
+  /** `tools`: the session's tool specs; a tool call is then decoded under their grammar. */
+  | { id: number; type: "generate"; messages: ChatMessage[]; maxNewTokens: number; tools: ToolSpec[] }
   | { id: number; type: "unload" }
   | { id: number; type: "cache.status" }
   | { id: number; type: "cache.delete" }

@@ -1,5 +1,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
-import type { ChatMessage, ManifestModel } from "../../src/protocol/index.ts";
+import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/index.ts";
+import { constrainedDecoding, vocabBytes, type VocabBytes } from "./constrained.ts";
+import { GarbledLogits } from "./garbled-logits.ts";
 import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
 import type { EngineFault, Rung } from "./messages.ts";
 import { fitPrompt } from "./prompt-fit.ts";
@@ -52,6 +54,7 @@ export function useVerifiedArtifacts(modelId: string, modelBase: string, files: 
 
 export class ModelRunner {
   private fault: EngineFault | null = null;
+  private vocab: VocabBytes | null = null;
 
   private constructor(
     readonly rung: Rung,
@@ -65,14 +68,17 @@ export class ModelRunner {
     return new ModelRunner(rung, tokenizer, model);
   }
 
-  async generate(messages: ChatMessage[], maxNewTokens: number, onText: (text: string) => void): Promise<Generation> {
+  /** With `tools`, a tool call can only come out as a valid call of one of them (constrained.ts). */
+  async generate(messages: ChatMessage[], maxNewTokens: number, tools: ToolSpec[], onText: (text: string) => void): Promise<Generation> {
     this.throwInjectedFault();
     const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
     const { ids, room } = fitPrompt(encode, messages, this.rung.contextLength, maxNewTokens);
     const sink = new TextSink(this.tokenizer, onText, TEXT_EVENT_INTERVAL_MS);
+    this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
     const started = performance.now();
     const output = await this.model.generate({
       ...greedyInputs(ids, Math.min(maxNewTokens, room)),
+      logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length, this.takeGarble(ids.length)),
       // The library types `streamer` as a TextStreamer; any BaseStreamer is what it calls.
       streamer: sink as unknown as TextStreamer,
     });
@@ -86,7 +92,10 @@ export class ModelRunner {
     };
   }
 
-  /** `device_lost` destroys the real GPUDevice ORT uses; `oom` makes the next step fail to allocate. */
+  /**
+   * `device_lost` destroys the real GPUDevice ORT uses; `oom` makes the next step fail to allocate;
+   * `garbled_logits` pushes the next tool call toward invalid JSON.
+   */
   injectFault(fault: EngineFault): void {
     if (fault === "device_lost") {
       const device = (env.backends.onnx.webgpu as { device?: { destroy(): void } } | undefined)?.device;
@@ -96,8 +105,16 @@ export class ModelRunner {
     }
   }
 
+  /** `garbled_logits` applies to the next generation only. */
+  private takeGarble(promptLength: number): GarbledLogits[] {
+    if (this.fault !== "garbled_logits") return [];
+    this.fault = null;
+    return [new GarbledLogits(this.vocab!, promptLength)];
+  }
+
   private throwInjectedFault(): void {
     const fault = this.fault;
+    if (fault === "garbled_logits") return;
     this.fault = null;
     // device_lost needs no help: ORT's next run on the destroyed device fails by itself.
     if (fault === "oom") throw new RangeError("WebAssembly.Memory(): could not allocate memory (injected oom)");

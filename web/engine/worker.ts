@@ -28,7 +28,7 @@ async function handle(request: EngineRequest): Promise<unknown> {
     case "load":
       return configured().load();
     case "generate":
-      return configured().generate(request.messages, request.maxNewTokens, (text) => post({ type: "token", id: request.id, text }));
+      return configured().generate(request.messages, request.maxNewTokens, request.tools, (text) => post({ type: "token", id: request.id, text }));
     case "unload":
       return configured().unload();
     case "cache.status":

@@ -1,0 +1,62 @@
+import { ToolError } from "./tool.ts";
+
+/**
+ * A time zone from what people write: an IANA id ("Asia/Tokyo"), a city in the runtime's own zone
+ * list ("tokyo", "New York", "sao paulo"), or a country ("Japan", "portugal") through the runtime's
+ * region names and each region's zones. Nothing here is a hand-kept table.
+ */
+let index: { cities: Map<string, string>; countries: Map<string, string[]> } | null = null;
+
+const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[_\s]+/g, " ").trim();
+
+function regionZones(region: string): string[] {
+  const locale = new Intl.Locale(`und-${region}`) as Intl.Locale & { getTimeZones?: () => string[]; timeZones?: string[] };
+  return locale.getTimeZones?.() ?? locale.timeZones ?? [];
+}
+
+function build(): NonNullable<typeof index> {
+  const cities = new Map<string, string>();
+  for (const zone of Intl.supportedValuesOf("timeZone")) cities.set(fold(zone.split("/").at(-1)!), zone);
+  const countries = new Map<string, string[]>();
+  const names = new Intl.DisplayNames(["en"], { type: "region" });
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      const name = names.of(code);
+      const zones = name && name !== code ? regionZones(code) : [];
+      if (zones.length > 0) countries.set(fold(name!), zones);
+    }
+  }
+  return { cities, countries };
+}
+
+/** Island and ocean zones come after a country's mainland ones (Portugal: Lisbon, not the Azores). */
+const REMOTE = /^(Atlantic|Indian|Pacific|Antarctica|Arctic)\//;
+
+const CONTINENTS = ["Europe", "Asia", "America", "Africa", "Australia"];
+const byContinent = (a: string, b: string) => rank(a) - rank(b) || (a < b ? -1 : 1);
+const rank = (zone: string) => (CONTINENTS.indexOf(zone.split("/")[0]!) + CONTINENTS.length + 1) % (CONTINENTS.length + 1);
+const offsetNow = (zone: string) => new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).format(new Date()).split(" ").at(-1);
+
+export function resolveZone(place: string): string {
+  const text = place.trim();
+  if (/^(utc|gmt|z)$/i.test(text)) return "UTC";
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    // Not an IANA id: a place name, then.
+  }
+  index ??= build();
+  const key = fold(text.replace(/^(the)\s+/i, ""));
+  const city = index.cities.get(key);
+  if (city) return city;
+  const zones = index.countries.get(key);
+  if (zones) {
+    const mainland = zones.filter((z) => !REMOTE.test(z));
+    const candidates = mainland.length > 0 ? mainland : zones;
+    // One clock for the whole country (Spain's Madrid and Ceuta agree): any of its zones answers.
+    if (new Set(candidates.map(offsetNow)).size === 1) return candidates.sort(byContinent)[0]!;
+    throw new ToolError("invalid_tool_args", `${text} has several time zones (${candidates.slice(0, 4).join(", ")}…); name a city`);
+  }
+  throw new ToolError("invalid_tool_args", `unknown time zone or place "${text}"`);
+}
