@@ -13,10 +13,11 @@ import torch.nn.functional as F
 
 from bpe import Tokenizer
 from chat_format import ASSISTANT, END, SPECIAL_TOKENS, render_conversation, render_prompt
-from corpus import Generator, templates
+from corpus import Generator
 from export import export_onnx
 from manifest import write_manifest
 from model import GPT, Config
+from phrases import templates
 from quantize import quantize_dynamic_int8
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
