@@ -138,7 +138,7 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
         { name: `warm start, ${dtype} (cache read floor → engine)`, unit: "ms", baseline: floor, measured: warmStart, target: "report" },
       );
       console.log(
-        `${dtype}: ${result.ours.length} engine runs, ${mean(result.ours.map((r) => r.tokens)).toFixed(0)} tokens each; warm start = lookup ${result.warm.cacheLookupMs.toFixed(0)} + verify ${result.warm.verifyMs.toFixed(0)} + compile ${result.warm.compileMs.toFixed(0)} + warm-up ${result.warm.warmupMs.toFixed(0)} ms; ` +
+        `${dtype}: ${result.ours.length} engine runs, ${mean(result.ours.map((r) => r.tokens)).toFixed(0)} tokens each (${mean(result.masked.map((r) => r.tokens)).toFixed(0)} with the mask); warm start = lookup ${result.warm.cacheLookupMs.toFixed(0)} + verify ${result.warm.verifyMs.toFixed(0)} + compile ${result.warm.compileMs.toFixed(0)} + warm-up ${result.warm.warmupMs.toFixed(0)} ms; ` +
           `Cache Storage read ${(result.bytes / 2 ** 20).toFixed(1)} MiB in ${result.readMs.toFixed(0)} ms (${(result.bytes / 2 ** 20 / (result.readMs / 1000)).toFixed(0)} MiB/s)`,
       );
       await context.close();
