@@ -10,7 +10,10 @@ import type { PageGlobals } from "../test/browser/page-globals.ts";
 import { startDevServer, type DevServer } from "../test/node/dev-server.ts";
 import { mean, median, printTable, type BenchRow } from "./table.ts";
 
-const MESSAGES: ChatMessage[] = [{ role: "user", content: "email bob@example.com about lunch: moved to noon on friday" }];
+// A request run 10 answers with the same valid call with and without the tool-call mask (30
+// tokens): the mask row then compares identical token sequences, not two outputs of other lengths
+// (the previous prompt gave 22 tokens free and 19 masked, and the rates mixed in the difference).
+const MESSAGES: ChatMessage[] = [{ role: "user", content: "get an email out to bob@example.com: the demo is ready" }];
 // Many short blocks, the order rotated every block: on 2 shared cores eight blocks of four swung
 // the ratio 0.86–1.07 from one run to the next with nothing changed.
 const BLOCKS = 50;
