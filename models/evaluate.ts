@@ -95,7 +95,8 @@ export class NodeRunner {
   }
 }
 
-function parse(text: string): AssistantOutput | null {
+/** The model's output parsed, or null when it is not in the chat format. */
+export function parse(text: string): AssistantOutput | null {
   try {
     return parseAssistantOutput(text);
   } catch {

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseAssistantOutput, type AssistantOutput, type ChatMessage, type Json, type JsonObject, type ToolCall } from "../src/protocol/index.ts";
+import type { ChatMessage, Json, JsonObject, ToolCall } from "../src/protocol/index.ts";
 import { evaluate as calculate } from "../src/tools/calculator.ts";
 import { defaultTools } from "../src/tools/registry.ts";
 import { spokenMath } from "../src/tools/spoken-math.ts";
-import type { NodeRunner } from "./evaluate.ts";
+import { parse, type NodeRunner } from "./evaluate.ts";
 
 /** One request as a person wrote it (models/eval/natural.jsonl, or any file in this format). */
 export interface NaturalRow {
@@ -45,14 +45,6 @@ export interface NaturalReport {
   answer_uses_result: number;
   rows: number;
   misses: string[];
-}
-
-function parse(text: string): AssistantOutput | null {
-  try {
-    return parseAssistantOutput(text);
-  } catch {
-    return null;
-  }
 }
 
 const lower = (value: Json | undefined) => String(value ?? "").toLowerCase();

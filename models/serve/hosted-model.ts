@@ -49,7 +49,7 @@ export class HostedModel {
       this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
       const output = await this.model.generate({
         ...greedyInputs(ids, Math.min(maxNewTokens, room)),
-        ...(tools.length > 0 ? { logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length) } : {}),
+        logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length),
         streamer: new TextSink(this.tokenizer, onText) as unknown as TextStreamer,
       });
       return this.tokenizer.decode(generatedIds(output, ids.length), { skip_special_tokens: false });

@@ -43,10 +43,10 @@ export function parseCreateKeys(value: string): CreateKey[] {
   const byKey = new Map<string, CreateKey>();
   for (const entry of value.split(",").map((e) => e.trim()).filter(Boolean)) {
     const at = entry.indexOf(":");
-    const tenant = at > 0 ? entry.slice(0, at) : null;
-    const key = tenant !== null && TENANT_PATTERN.test(tenant) ? entry.slice(at + 1) : entry;
+    const tenant = at > 0 && TENANT_PATTERN.test(entry.slice(0, at)) ? entry.slice(0, at) : null;
+    const key = tenant === null ? entry : entry.slice(at + 1);
     const known = byKey.get(key) ?? { key, tenants: [] };
-    if (tenant === null || !TENANT_PATTERN.test(tenant)) known.tenants = "*";
+    if (tenant === null) known.tenants = "*";
     else if (known.tenants !== "*") known.tenants.push(tenant);
     byKey.set(key, known);
   }

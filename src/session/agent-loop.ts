@@ -11,7 +11,7 @@ import {
   type StepRuntime,
 } from "../protocol";
 import type { ToolRegistry } from "../tools/registry";
-import { fitTurns } from "./context";
+import { fitTurns, retryShrinks } from "./context";
 import type { HostedSteps } from "./hosted-steps";
 import { Leases } from "./leases";
 import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits";
@@ -136,7 +136,7 @@ export class AgentLoop {
       if (!(error instanceof DormantError)) throw error;
       // Asked again with the same prompt, a greedy model gives the same answer: retry only if the
       // retry's context differs, else fail now.
-      const changes = this.context(op.attempt + 1).length !== this.context(op.attempt).length;
+      const changes = op.attempt === 1 && retryShrinks(this.store.conversation.recent(CONTEXT_MESSAGES));
       this.failInference(opKey, leaseId, answer.holder, error.code, error.message, changes);
       return;
     }

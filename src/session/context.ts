@@ -9,3 +9,8 @@ export function fitTurns(messages: ChatMessage[], currentTurnOnly: boolean): Cha
   if (starts.length === 0) return messages;
   return messages.slice(currentTurnOnly ? starts.at(-1)! : starts[0]!);
 }
+
+/** Whether a retry (current turn only) sees a shorter prompt than a first attempt over `messages`. */
+export function retryShrinks(messages: ChatMessage[]): boolean {
+  return fitTurns(messages, false).length !== fitTurns(messages, true).length;
+}

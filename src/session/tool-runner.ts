@@ -80,8 +80,11 @@ export class ToolRunner {
 
   /** Inside a transaction: if nothing moves `opKey` on before this deadline, the alarm wakes the session. */
   armWatchdog(opKey: string): void {
-    const { store } = this.loop;
-    store.timers.set("watchdog", opKey, Date.now() + store.meta.toolWatchdogSeconds * 1000);
+    this.loop.store.timers.set("watchdog", opKey, this.watchdogDeadline());
+  }
+
+  private watchdogDeadline(): number {
+    return Date.now() + this.loop.store.meta.toolWatchdogSeconds * 1000;
   }
 
   private context(op: OperationRecord): ToolContext {
@@ -136,7 +139,7 @@ export class ToolRunner {
     const { store } = this.loop;
     store.timers.clear("watchdog", op.opKey);
     // The status query runs next; should the session die first, this timer wakes it to ask.
-    if (tool.status) store.timers.set("status", op.opKey, Date.now() + store.meta.toolWatchdogSeconds * 1000);
+    if (tool.status) store.timers.set("status", op.opKey, this.watchdogDeadline());
     store.ops.update(op.opKey, { status: "effect_uncertain" });
     store.append("step.effect_uncertain", { tool: tool.spec.name, reason, resolvable: tool.status !== undefined }, op.opKey);
   }

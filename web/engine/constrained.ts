@@ -96,8 +96,10 @@ export class ToolCallConstraint extends LogitsProcessor {
   private state: CallState;
   /** The number being written in a free answer ("" when none). */
   private run = "";
-  /** Generated tokens already folded into `state`. */
-  private seen = 1;
+  /** Generated tokens already folded into `state` (a call) or `run` (a free answer). */
+  private folded = 0;
+  private readonly callStep: (state: CallState, byte: number) => CallState | null;
+  private readonly numberStep: (run: string, byte: number) => string | null;
 
   constructor(vocab: VocabBytes, tools: readonly ToolSpec[], context: readonly ChatMessage[], promptLength: number) {
     super();
@@ -106,14 +108,22 @@ export class ToolCallConstraint extends LogitsProcessor {
     this.numbers = new NumberCopy(answerSources(context));
     this.promptLength = promptLength;
     this.state = this.grammar.start();
+    this.callStep = (state, byte) => this.grammar.step(state, byte);
+    this.numberStep = (run, byte) => this.numbers.step(run, byte);
   }
 
   override _call(inputIds: bigint[][], logits: Tensor): Tensor {
     const generated = inputIds[0]!.slice(this.promptLength).map(Number);
     const scores = (logits as unknown as Tensor[])[0]!.data as Float32Array;
     const { bytes, end, call } = this.vocab;
-    if (generated.length === 0 || generated[0] !== call) return this.free(generated, scores, logits);
-    for (; this.seen < generated.length; this.seen++) this.state = this.walk(this.state, bytes[generated[this.seen]!]) ?? this.state;
+    const inCall = generated[0] === call;
+    for (; this.folded < generated.length; this.folded++) {
+      const token = bytes[generated[this.folded]!];
+      if (!token) continue; // <|call|> itself: the grammar starts after it.
+      if (inCall) this.state = walkBytes(this.state, token, this.callStep) ?? this.state;
+      else this.run = walkBytes(this.run, token, this.numberStep) ?? "";
+    }
+    if (!inCall) return this.free(generated, scores, logits);
     const allowed = new Uint8Array(scores.length);
     this.allow(this.vocab.trie, this.state, allowed);
     if (this.grammar.accepting(this.state)) allowed[end] = 1;
@@ -130,27 +140,13 @@ export class ToolCallConstraint extends LogitsProcessor {
   /** A free-form answer: no chat-format token but <|end|>, that only after visible text, and numbers copied. */
   private free(generated: number[], scores: Float32Array, logits: Tensor): Tensor {
     const { bytes, end, call } = this.vocab;
-    for (; this.seen - 1 < generated.length; this.seen++) {
-      const id = generated[this.seen - 1];
-      if (id !== undefined) this.run = this.numberWalk(this.run, bytes[id]) ?? "";
-    }
     const said = generated.some((id) => bytes[id]?.some((b) => b > 0x20));
     for (let id = 0; id < scores.length; id++) {
       const token = bytes[id];
-      const ok = token ? this.numberWalk(this.run, token) !== null : (id === end && said && this.numbers.complete(this.run)) || (id === call && generated.length === 0);
+      const ok = token ? walkBytes(this.run, token, this.numberStep) !== null : (id === end && said && this.numbers.complete(this.run)) || (id === call && generated.length === 0);
       if (!ok) scores[id] = -Infinity;
     }
     return logits;
-  }
-
-  private numberWalk(run: string, token: Uint8Array | null | undefined): string | null {
-    if (!token) return run;
-    let current: string | null = run;
-    for (const byte of token) {
-      current = this.numbers.step(current, byte);
-      if (current === null) return null;
-    }
-    return current;
   }
 
   /** Marks every token reachable from `state` through the trie: a dead prefix prunes its whole subtree. */
@@ -162,16 +158,16 @@ export class ToolCallConstraint extends LogitsProcessor {
       this.allow(child, next, allowed);
     }
   }
+}
 
-  private walk(state: CallState, token: Uint8Array | null | undefined): CallState | null {
-    if (!token || token.length === 0) return null;
-    let current: CallState | null = state;
-    for (const byte of token) {
-      current = this.grammar.step(current, byte);
-      if (!current) return null;
-    }
-    return current;
+/** `state` after each byte of `token` in turn, or null as soon as `step` refuses one. */
+function walkBytes<S>(state: S, token: Uint8Array, step: (state: S, byte: number) => S | null): S | null {
+  let current: S | null = state;
+  for (const byte of token) {
+    current = step(current, byte);
+    if (current === null) return null;
   }
+  return current;
 }
 
 /**
