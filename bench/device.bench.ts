@@ -130,7 +130,7 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
           control.worker.terminate();
           return { warm, bytes, readMs, ours, theirs, again, masked };
         },
-        { messagesJson: JSON.stringify(MESSAGES), toolsJson: JSON.stringify(defaultTools.specs()), prompt: renderPrompt(MESSAGES), dtype, blocks: BLOCKS, warmupBlocks: WARMUP_BLOCKS, runsPerBlock: RUNS_PER_BLOCK, maxNewTokens: MAX_NEW_TOKENS },
+        { messagesJson: JSON.stringify(MESSAGES), toolsJson: JSON.stringify(defaultTools.offer(MESSAGES)), prompt: renderPrompt(MESSAGES), dtype, blocks: BLOCKS, warmupBlocks: WARMUP_BLOCKS, runsPerBlock: RUNS_PER_BLOCK, maxNewTokens: MAX_NEW_TOKENS },
       );
       const warmStart = result.warm.cacheLookupMs + result.warm.verifyMs + result.warm.compileMs + result.warm.warmupMs;
       const floor = result.readMs;

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseAssistantOutput, type AssistantOutput, type ChatMessage, type ToolCall, type ToolSpec } from "../src/protocol/index.ts";
-import { constrainedDecoding, vocabBytes, type VocabBytes } from "../web/engine/constrained.ts";
+import { decodeTurn, vocabBytes, type VocabBytes } from "../web/engine/constrained.ts";
 import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
 import { fitPrompt } from "../web/engine/prompt-fit.ts";
 import { readManifest } from "./manifest-check.ts";
@@ -76,10 +76,10 @@ export class NodeRunner {
    * A turn as the engine runs it: whole turns fitted to the context (oldest dropped first) and,
    * with `tools`, tool calls through the engine's constrained decoder.
    */
-  async answer(messages: ChatMessage[], maxNewTokens = 96, tools: ToolSpec[] = []): Promise<Generation> {
+  async answer(messages: ChatMessage[], maxNewTokens = 96, tools: readonly ToolSpec[] | null = null): Promise<Generation> {
     const { ids } = fitPrompt((text) => this.encode(text), messages, this.contextLength, maxNewTokens);
     this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
-    return this.decode(ids, maxNewTokens, { logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length) });
+    return decodeTurn(this.vocab, tools, messages, ids.length, (processors) => this.decode(ids, maxNewTokens, { logits_processor: processors }));
   }
 
   private async decode(ids: number[], maxNewTokens: number, options: { logits_processor?: LogitsProcessorList }): Promise<Generation> {
@@ -119,11 +119,12 @@ export interface EvalReport {
  * and, given the tool's result, does its answer contain what the result says? Chat turns must be
  * answered without a tool call.
  */
-export async function evaluate(runner: NodeRunner, rows: EvalRow[], tools: ToolSpec[] = []): Promise<EvalReport> {
+/** `offer`: the tools each turn is decoded against (ToolRegistry.offer); null decodes unconstrained. */
+export async function evaluate(runner: NodeRunner, rows: EvalRow[], offer: ((messages: ChatMessage[]) => ToolSpec[]) | null = null): Promise<EvalReport> {
   let calls = 0, answers = 0, chats = 0, toolRows = 0, chatRows = 0, tokens = 0, ms = 0;
   const misses: string[] = [];
   const run = async (messages: ChatMessage[]) => {
-    const generation = await runner.answer(messages, 96, tools);
+    const generation = await runner.answer(messages, 96, offer?.(messages) ?? null);
     tokens += generation.ids.length;
     ms += generation.ms;
     return { text: generation.text, output: parse(generation.text) };

@@ -19,14 +19,15 @@ export interface NaturalRow {
 }
 
 /**
- * The training generator's request wrappers (written by models/train/train.py from corpus.py),
- * each slot matching anything. A natural row must match none: then it measures skill, not memory
- * of the templates.
+ * The training generator's request wrappers (written by models/train/train.py from phrases.py),
+ * each slot matching anything, each optionally dressed with one of its prefixes and suffixes. A
+ * natural row must match none: then it measures skill, not memory of the templates.
  */
 export async function loadTemplates(path = join(import.meta.dirname, "eval", "templates.json")): Promise<RegExp[]> {
-  const wrappers = JSON.parse(await readFile(path, "utf8")) as string[];
+  const { wrappers, prefixes, suffixes } = JSON.parse(await readFile(path, "utf8")) as { wrappers: string[]; prefixes: string[]; suffixes: string[] };
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return wrappers.map((w) => new RegExp(`^${w.split(/\{[a-z]+\}/).map(escape).join(".+")}$`, "i"));
+  const optional = (texts: string[]) => `(?:${texts.map(escape).join("|")})?`;
+  return wrappers.map((w) => new RegExp(`^${optional(prefixes)}${w.split(/\{[a-z]+\}/).map(escape).join(".+")}${optional(suffixes)}$`, "is"));
 }
 
 export async function loadNatural(path: string): Promise<NaturalRow[]> {
@@ -91,11 +92,10 @@ async function resultOf(call: ToolCall): Promise<{ result: Json; evidence: strin
   return { result, evidence: [String(call.name === "clock" ? result.time : result.value)] };
 }
 
-/** Scores one set the way the engine runs: constrained decoding over the registered tools. */
+/** Scores one set the way the engine runs: constrained decoding over the tools the session offers each turn. */
 export async function evaluateNatural(runner: NodeRunner, rows: NaturalRow[], constrained = true): Promise<NaturalReport> {
-  const tools = defaultTools.specs();
   const run = async (messages: ChatMessage[]) => {
-    const generation = await runner.answer(messages, 96, constrained ? tools : []);
+    const generation = await runner.answer(messages, 96, constrained ? defaultTools.offer(messages) : null);
     return { text: generation.text, output: parse(generation.text) };
   };
   let valid = 0, names = 0, args = 0, quiet = 0, answered = 0, toolRows = 0;

@@ -1,6 +1,6 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
 import { modelPin, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
-import { constrainedDecoding, vocabBytes, type VocabBytes } from "../../web/engine/constrained.ts";
+import { decodeTurn, vocabBytes, type VocabBytes } from "../../web/engine/constrained.ts";
 import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import { fitPrompt } from "../../web/engine/prompt-fit.ts";
 import { TextSink } from "../../web/engine/text-sink.ts";
@@ -47,12 +47,15 @@ export class HostedModel {
       const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
       const { ids, room } = fitPrompt(encode, messages, this.contextLength, maxNewTokens);
       this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
-      const output = await this.model.generate({
-        ...greedyInputs(ids, Math.min(maxNewTokens, room)),
-        logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length),
-        streamer: new TextSink(this.tokenizer, onText) as unknown as TextStreamer,
-      });
-      return this.tokenizer.decode(generatedIds(output, ids.length), { skip_special_tokens: false });
+      const generated = await decodeTurn(this.vocab, tools.length > 0 ? tools : null, messages, ids.length, async (processors, streamed) => {
+        const output = await this.model.generate({
+          ...greedyInputs(ids, Math.min(maxNewTokens, room)),
+          logits_processor: processors,
+          streamer: new TextSink(this.tokenizer, streamed) as unknown as TextStreamer,
+        });
+        return generatedIds(output, ids.length);
+      }, { onText });
+      return this.tokenizer.decode(generated, { skip_special_tokens: false });
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);

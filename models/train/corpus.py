@@ -8,9 +8,11 @@ Its request wrappers (phrases.py) must not match models/eval/natural.jsonl (mode
 import random
 import uuid
 
+from arithmetic import spoken_math, words
+from facts import fact, message
 from phrases import (
-    CALC_ASKS, CAN_DO, CHAT_ASKS, CHAT_REPLY, CLOCK_ASKS, CODES, DAYS, DOMAINS, HOURS, ITEMS, MAIL_ASKS, MONTHS,
-    NAMES, NOTE_ASKS, OOS_ASKS, PEOPLE, PLACES, SMALL, STATES, TENS, THINGS,
+    CALC_ASKS, CAN_DO, CHAT_ASKS, CLOCK_ASKS, CODES, COUNTRIES, DAYS, DOMAINS, HOURS, ITEMS, MAIL_ASKS, MONTHS,
+    NAMES, NOTE_ASKS, OOS_ASKS, PEOPLE, PLACES, PREFIXES, STATES, SUFFIXES, THINGS,
 )
 
 
@@ -18,17 +20,6 @@ def js_number(x: float):
     """Number(x.toPrecision(12)) as JavaScript prints it."""
     value = float(f"{x:.12g}")
     return int(value) if value.is_integer() else value
-
-
-def words(n: int) -> str:
-    if n < 20:
-        return SMALL[n]
-    if n < 100:
-        return TENS[n // 10] + ("" if n % 10 == 0 else "-" + SMALL[n % 10])
-    if n < 1000:
-        rest = n % 100
-        return SMALL[n // 100] + " hundred" + ("" if rest == 0 else " and " + words(rest))
-    return str(n)
 
 
 class Generator:
@@ -58,61 +49,38 @@ class Generator:
             text = text.replace("what's", "whats")
         return text
 
+    def typo(self, wrapper: str) -> str:
+        """A slip in one word of the wrapper (never in a slot): two letters swapped, one dropped or doubled."""
+        words_ = wrapper.split(" ")
+        spots = [i for i, w in enumerate(words_) if w.isalpha() and len(w) >= 4]
+        if not spots:
+            return wrapper
+        i = self.pick(spots)
+        w, k = words_[i], self.r.randrange(1, len(words_[i]) - 1)
+        slip = self.r.randrange(3)
+        words_[i] = w[:k] + w[k + 1] + w[k] + w[k + 2:] if slip == 0 else w[:k] + w[k + 1:] if slip == 1 else w[:k] + w[k] + w[k:]
+        return " ".join(words_)
+
+    def dress(self, wrapper: str) -> str:
+        """A wrapper as people pad it: sometimes a prefix ("ok so "), a suffix (" thanks"), a typo."""
+        if self.chance(0.12):
+            wrapper = self.typo(wrapper)
+        if self.chance(0.3):
+            wrapper = self.pick(PREFIXES) + wrapper
+        if self.chance(0.3) and not wrapper.endswith(("?", "!")):
+            wrapper += self.pick(SUFFIXES)
+        return wrapper
+
     def email(self) -> str:
         first = self.pick(NAMES)
         second = self.pick(NAMES) if self.chance(0.3) else ""
         return f"{first}{self.pick(['.', '_', '']) if second else ''}{second}@{self.pick(DOMAINS)}"
 
     # --- tools ---------------------------------------------------------------------------------
-    def math(self):
-        """(the span a person writes, its value)."""
-        a, b, c = self.r.randint(2, 999), self.r.randint(2, 99), self.r.randint(2, 12)
-        na, nb, nc = self.num(a), self.num(b), self.num(c)
-        form = self.r.randrange(19)
-        if form == 0:
-            op = self.pick(["+", "-", "*", "/"])
-            return self.pick([f"{a} {op} {b}", f"{a}{op}{b}"]), eval(f"{a}{op}{b}")  # noqa: S307 our own digits
-        if form == 1:
-            return f"({a} + {b}) * {c}", (a + b) * c
-        if form == 2:
-            return f"{na} {self.pick(['times', 'x', 'multiplied by'])} {nb}", a * b
-        if form == 3:
-            return f"{na} {self.pick(['divided by', 'over'])} {nb}", a / b
-        if form == 4:
-            return f"{na} plus {nb}", a + b
-        if form == 5:
-            return f"{na} minus {nb}", a - b
-        if form == 6:
-            return f"{nb}{self.pick(['%', ' percent', ' per cent'])} of {na}", b / 100 * a
-        if form == 7:
-            power = self.pick(["squared", "cubed"])
-            return f"{nc} {power}", c ** (2 if power == "squared" else 3)
-        if form == 8:
-            return f"{nc} to the power of {self.num(c % 5 + 2)}", c ** (c % 5 + 2)
-        if form == 9:
-            return f"half of {na}", a / 2
-        if form == 10:
-            return f"{self.pick(['double', 'twice'])} {na}", a * 2
-        if form == 11:
-            return f"add {na} and {nb}", a + b
-        if form == 12:
-            return f"subtract {nb} from {na}", a - b
-        if form == 13:
-            return f"multiply {na} by {nb}", a * b
-        if form == 14:
-            return f"divide {na} by {nb}", a / b
-        if form == 15:
-            return f"take {nb} away from {na}", a - b
-        if form == 16:
-            return f"sum of {na}, {nb} and {nc}", a + b + c
-        if form == 17:
-            return f"remainder of {na} divided by {nb}", a % b
-        return f"{na} {self.pick(['mod', 'modulo'])} {nb}", a % b
-
     def calculator(self):
-        span, value = self.math()
+        span, value = spoken_math(self)
         value = js_number(value)
-        ask = self.pick(CALC_ASKS).format(e=span)
+        ask = self.dress(self.pick(CALC_ASKS)).format(e=span)
         answer = self.pick(["{e} is {v}.", "That's {v}.", "It comes to {v}.", "The answer is {v}.", "{v}."]).format(e=span, v=value)
         return ask, {"name": "calculator", "args": {"expression": span}}, {"value": value}, answer, [str(value)]
 
@@ -121,7 +89,7 @@ class Generator:
         zone = PLACES[place]
         time = f"{self.r.randint(1, 28)} {self.pick(MONTHS)} 2026, {self.r.randint(0, 23):02d}:{self.r.randint(0, 59):02d}"
         shown = place if self.chance(0.7) else place.lower()
-        ask = self.pick(CLOCK_ASKS).format(p=shown)
+        ask = self.dress(self.pick(CLOCK_ASKS)).format(p=shown)
         answer = self.pick(["It is {t} in {p}.", "In {p} it is {t}.", "{t} in {p}.", "Right now it is {t} ({z})."]).format(t=time, p=shown, z=zone)
         return ask, {"name": "clock", "args": {"timezone": shown}}, {"timezone": zone, "time": time}, answer, [time]
 
@@ -150,9 +118,9 @@ class Generator:
         return f"pay the {bill} bill by {self.pick(DAYS)}", f"{bill} bill"
 
     def save_note(self):
-        body, title = self.note_content()
+        body, title = fact(self) if self.chance(0.6) else self.note_content()
         count = self.r.randint(1, 40)
-        ask = self.pick(NOTE_ASKS).format(b=body)
+        ask = self.dress(self.pick(NOTE_ASKS)).format(b=body)
         answer = self.pick(['Saved "{t}". You have {n} notes.', 'Noted "{t}" ({n} notes saved).', 'Your note "{t}" is saved; {n} in total.']).format(t=title, n=count)
         return ask, {"name": "save_note", "args": {"title": title, "body": body}}, {"saved": True, "notes": count}, answer, [title, str(count)]
 
@@ -177,8 +145,8 @@ class Generator:
 
     def send_email(self):
         to = self.email()
-        body, subject = self.mail_content()
-        ask = self.pick(MAIL_ASKS).format(to=to, b=body)
+        body, subject = message(self) if self.chance(0.6) else self.mail_content()
+        ask = self.dress(self.pick(MAIL_ASKS)).format(to=to, b=body)
         call = {"name": "send_email", "args": {"to": to, "subject": subject, "body": body}}
         outcome = self.r.random()
         if outcome < 0.7:
@@ -199,15 +167,16 @@ class Generator:
         result = {"error": {"code": "invalid_tool_args", "message": "cannot evaluate: division by zero"}}
         return ask, {"name": "calculator", "args": {"expression": span}}, result, "I can't divide by zero.", ["divide by zero"]
 
-    def clock_error(self):
-        place = self.pick(["Atlantis", "the moon", "Gondor", "my house"])
-        ask = self.pick(["clock for {p}", "what's the current time in {p}"]).format(p=place)
-        result = {"error": {"code": "invalid_tool_args", "message": f'unknown time zone or place "{place}"'}}
-        return ask, {"name": "clock", "args": {"timezone": place}}, result, f"I don't know a time zone for {place}; try a city.", ["city"]
+    def unknown_place_turn(self):
+        """A clock request for a place no zone list has: the clock is not offered (decisions/0008), so say so."""
+        place = self.pick(["Atlantis", "the moon", "Gondor", "my house", "Narnia", "the office", "Mars", "Hogwarts"])
+        ask = self.dress(self.pick(["clock for {p}", "what's the current time in {p}", "give me the time in {p}"])).format(p=place)
+        answer = f"I don't know a time zone for {place}; try a city."
+        return [{"role": "user", "content": self.people_case(ask)}, {"role": "assistant", "content": answer}], {"kind": "chat", "evidence": []}
 
     # --- conversations -------------------------------------------------------------------------
     def tool_turn(self):
-        kind = self.r.choices(["calculator", "clock", "save_note", "send_email", "calculator_error", "clock_error"], [26, 20, 22, 26, 3, 3])[0]
+        kind = self.r.choices(["calculator", "clock", "save_note", "send_email", "calculator_error"], [26, 22, 22, 26, 3])[0]
         ask, call, result, answer, evidence = getattr(self, kind)()
         messages = [
             {"role": "user", "content": self.people_case(ask) if call["name"] != "send_email" else ask},
@@ -226,11 +195,13 @@ class Generator:
     def chat_turn(self):
         asks, answer = self.pick(list(CHAT_ASKS.items()))
         ask = self.pick(asks)
+        if self.chance(0.1):
+            ask = self.typo(ask)
         return [{"role": "user", "content": self.people_case(ask)}, {"role": "assistant", "content": answer}], {"kind": "chat", "evidence": []}
 
     def out_of_scope_turn(self):
         city = self.pick([p for p in PLACES if "/" not in p and p != "UTC"])
-        ask = self.pick(OOS_ASKS).format(
+        ask = self.dress(self.pick(OOS_ASKS)).format(country=self.pick(COUNTRIES), 
             c=city, h=self.pick(HOURS), n=self.r.randint(2, 30), x=self.pick(["hello", "good night", "where is the station", "thank you"]),
             lang=self.pick(["French", "German", "Spanish", "Italian", "Japanese"]), who=self.pick(["my dad", "the office", "Sam", "Leo", "the team"]),
             thing=self.pick(["concert tickets", "a new phone", "shoes", "jazz", "the radio", "my playlist"]))
@@ -241,7 +212,7 @@ class Generator:
         """One to three turns; the last turn is the one evaluated."""
         def turn():
             roll = self.r.random()
-            return self.tool_turn() if roll < 0.74 else self.chat_turn() if roll < 0.86 else self.out_of_scope_turn()
+            return self.tool_turn() if roll < 0.64 else self.chat_turn() if roll < 0.79 else self.unknown_place_turn() if roll < 0.81 else self.out_of_scope_turn()
         count = 1 if self.chance(0.7) else 2 if self.chance(0.7) else 3
         turns = [turn() for _ in range(count)]
         messages = [m for t, _ in turns for m in t]

@@ -43,15 +43,20 @@ export function toOpenAITools(tools: readonly ToolSpec[]): OpenAITool[] {
       description: tool.description,
       parameters: {
         type: "object",
-        // `x-from-request`: our extension (JSON Schema allows `x-` keywords); a provider that does
-        // not know it ignores it, our local server constrains decoding with it.
-        properties: Object.fromEntries(
-          Object.entries(tool.args).map(([name, type]): [string, JsonObject] => [name, tool.fromRequest?.includes(name) ? { type, [FROM_REQUEST]: true } : { type }]),
-        ),
+        // `x-from-request`: our extension (JSON Schema allows `x-` keywords), `true` or the turn's
+        // choices; a provider that does not know it ignores it, our local server constrains
+        // decoding with it. Choices also go out as a standard `enum` where there are any.
+        properties: Object.fromEntries(Object.entries(tool.args).map(([name, type]): [string, JsonObject] => [name, property(tool, name, type)])),
         required: Object.keys(tool.args),
       },
     },
   }));
+}
+
+function property(tool: ToolSpec, name: string, type: string): JsonObject {
+  const choices = tool.choices?.[name];
+  if (choices) return choices.length > 0 ? { type, enum: choices, [FROM_REQUEST]: choices } : { type, [FROM_REQUEST]: choices };
+  return tool.fromRequest?.includes(name) ? { type, [FROM_REQUEST]: true } : { type };
 }
 
 /** Tool specs back from an OpenAI `tools` list (what the local server decodes against); unusable entries are skipped. */
@@ -63,12 +68,16 @@ export function fromOpenAITools(value: unknown): ToolSpec[] {
     if (!fn || typeof fn.name !== "string" || !properties) return [];
     const args: ToolSpec["args"] = {};
     const fromRequest: string[] = [];
+    const choices: Record<string, string[]> = {};
     for (const [name, schema] of Object.entries(properties)) {
       if (!isRecord(schema)) return [];
       args[name] = schema.type === "number" ? "number" : "string";
-      if (schema[FROM_REQUEST] === true) fromRequest.push(name);
+      const mark = schema[FROM_REQUEST];
+      if (mark === true || Array.isArray(mark)) fromRequest.push(name);
+      if (Array.isArray(mark)) choices[name] = mark.filter((c): c is string => typeof c === "string");
     }
-    return [{ name: fn.name, description: typeof fn.description === "string" ? fn.description : "", effect: "none", requiresApproval: false, args, fromRequest }];
+    const spec: ToolSpec = { name: fn.name, description: typeof fn.description === "string" ? fn.description : "", effect: "none", requiresApproval: false, args, fromRequest };
+    return [Object.keys(choices).length > 0 ? { ...spec, choices } : spec];
   });
 }
 

@@ -12,5 +12,6 @@ export * from "./operations.ts";
 export * from "./policy.ts";
 export * from "./roles.ts";
 export * from "./session.ts";
+export * from "./spans.ts";
 export * from "./validate.ts";
 export * from "./version.ts";

@@ -34,6 +34,12 @@ export interface ToolSpec {
    * constrained decoding lets the model write only a span of the user's messages there.
    */
   fromRequest?: string[];
+  /**
+   * This turn only: the values a `fromRequest` argument may take, the spans of the request its tool
+   * accepts (ToolRegistry.offer). An empty list: the request holds nothing the tool could take, so
+   * the tool cannot be called this turn, and a model that reaches for it answers instead.
+   */
+  choices?: Record<string, string[]>;
 }
 
 /** How a person settles an `effect_uncertain` operation that has no status query. */

@@ -238,7 +238,8 @@ export class AgentLoop {
   }
 
   private leaseOffer(op: OperationRecord, leaseId: string, deadline: number): LeaseOffer {
-    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, messages: this.context(op.attempt), tools: this.registry.specs() };
+    const messages = this.context(op.attempt);
+    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, messages, tools: this.registry.offer(messages) };
   }
 
   /** Re-sends the offers a reconnecting device still holds. */

@@ -78,9 +78,10 @@ export class HostedSteps {
     const { opKey } = op;
     const work = (async () => {
       try {
+        const messages = this.loop.context(op.attempt);
         const result = await provider.generate({
-          messages: this.loop.context(op.attempt),
-          tools: this.loop.registry.specs(),
+          messages,
+          tools: this.loop.registry.offer(messages),
           maxTokens: HOSTED_MAX_TOKENS,
           signal: controller.signal,
           onDelta: (text) => this.deps.relay({ type: "step.delta", opKey, text }),

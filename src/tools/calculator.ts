@@ -18,10 +18,21 @@ export const calculator: Tool = {
     const expression = spokenMath(written);
     return expression === written ? { expression } : { expression, written };
   },
+  // Arithmetic is a number, an operator and a number: "7" or "30 minutes" alone is not a sum to do.
+  reads: { expression: (span) => (/\d\s*\)?\s*[-+*/%^]/.test(spokenMath(span)) ? valueOf(spokenMath(span)) : null) },
   execute: async (args) => ({ value: evaluate(String(args.expression)) }),
 };
 
-export function evaluate(expression: string): number {
+/** The value of `expression`, or null when it does not parse (dividing by zero parses: the tool's error then says so). */
+function valueOf(expression: string): string | null {
+  try {
+    return String(evaluate(expression, false));
+  } catch {
+    return null;
+  }
+}
+
+export function evaluate(expression: string, refuseZero = true): number {
   const tokens = expression.match(/\d+(?:\.\d+)?|[-+*/%^()]|\S/g) ?? [];
   let pos = 0;
   const peek = () => tokens[pos];
@@ -51,7 +62,7 @@ export function evaluate(expression: string): number {
     for (let op = peek(); op === "*" || op === "/" || op === "%"; op = peek()) {
       pos++;
       const rhs = power();
-      if (op !== "*" && rhs === 0) fail("division by zero");
+      if (op !== "*" && rhs === 0 && refuseZero) fail("division by zero");
       value = op === "*" ? value * rhs : op === "/" ? value / rhs : value % rhs;
     }
     return value;

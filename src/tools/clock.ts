@@ -1,5 +1,5 @@
 import { stringArg, type Tool } from "./tool.ts";
-import { resolveZone } from "./zones.ts";
+import { placeZones, resolveZone } from "./zones.ts";
 
 /** Current date and time in an IANA time zone. */
 export const clock: Tool = {
@@ -13,6 +13,7 @@ export const clock: Tool = {
   },
   // A place as people name it ("Tokyo", "portugal") or an IANA id; resolved to the id it runs with.
   parseArgs: (args) => ({ timezone: resolveZone(stringArg(args, "timezone", 64)) }),
+  reads: { timezone: (span) => (span.length <= 64 ? (placeZones(span)?.join() ?? null) : null) },
   execute: async (args) => {
     const timezone = String(args.timezone);
     const time = new Intl.DateTimeFormat("en-GB", {

@@ -1,7 +1,8 @@
-import type { ToolSpec } from "../protocol/index.ts";
+import type { ChatMessage, ToolSpec } from "../protocol/index.ts";
 import { calculator } from "./calculator.ts";
 import { clock } from "./clock.ts";
 import { notes } from "./notes.ts";
+import { offerTools } from "./offer.ts";
 import { sendEmail } from "./send-email.ts";
 import type { Tool } from "./tool.ts";
 
@@ -19,6 +20,11 @@ export class ToolRegistry {
 
   specs(): ToolSpec[] {
     return [...this.tools.values()].map((tool) => tool.spec);
+  }
+
+  /** The specs for the turn answering `messages`, with the values the request offers (offer.ts). */
+  offer(messages: readonly ChatMessage[]): ToolSpec[] {
+    return offerTools([...this.tools.values()], messages);
   }
 }
 

@@ -20,6 +20,8 @@ export const sendEmail: Tool = {
     args: { to: "string", subject: "string", body: "string" },
     fromRequest: ["to", "subject", "body"],
   },
+  // An address as people write one: ending in a domain, so "bob@example.com:" reads as bob@example.com.
+  reads: { to: (span) => (span.length <= 254 && /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i.test(span) ? span : null) },
   parseArgs: (args) => {
     const to = stringArg(args, "to", 254);
     if (!EMAIL.test(to)) throw new ToolError("invalid_tool_args", `"${to}" is not an email address`);

@@ -55,7 +55,7 @@ export function spokenMath(text: string): string {
     .replace(/\b(?:times|multiplied by)\b|(?<=\d)\s*x\s*(?=\d)|×/g, " * ")
     .replace(/\b(?:divided by|over)\b|÷/g, " / ")
     .replace(/\b(?:plus)\b/g, " + ")
-    .replace(/\b(?:minus|less)\b/g, " - ");
+    .replace(/\b(?:minus|less|take away)\b/g, " - ");
   // "add 45 and 78", "sum of 11, 22 and 33", "what do 19 and 21 add up to": a list of numbers to add.
   if (/\b(add|sum|total|add up)\b/.test(s) && !/[-+*/%^]/.test(s.replace(/(?<=\s|^)-(?=\d)/g, ""))) {
     const numbers = s.match(/-?\d+(?:\.\d+)?/g) ?? [];

@@ -34,6 +34,12 @@ export interface Tool {
   /** Checks and normalises arguments; throws ToolError("invalid_tool_args"). */
   parseArgs(args: JsonObject): JsonObject;
   execute(args: JsonObject, ctx: ToolContext): Promise<Json>;
+  /**
+   * For `fromRequest` arguments the tool reads (an expression, a place, an address): what it reads
+   * in a span of the request (a value, a zone), or null when nothing. Offered values are the
+   * shortest span of each reading, unless a longer reading contains it (offer.ts).
+   */
+  reads?: Record<string, (span: string) => string | null>;
   /** For `external` tools: asks the world whether the effect already happened. */
   status?(args: JsonObject, ctx: ToolContext): Promise<EffectStatus>;
 }

@@ -40,23 +40,28 @@ const offsetNow = (zone: string) => new Intl.DateTimeFormat("en-US", { timeZone:
 
 export function resolveZone(place: string): string {
   const text = place.trim();
-  if (/^(utc|gmt|z)$/i.test(text)) return "UTC";
+  const zones = placeZones(text);
+  if (!zones) throw new ToolError("invalid_tool_args", `unknown time zone or place "${text}"`);
+  // One clock for the whole country (Spain's Madrid and Ceuta agree): any of its zones answers.
+  if (zones.length === 1 || new Set(zones.map(offsetNow)).size === 1) return zones.sort(byContinent)[0]!;
+  throw new ToolError("invalid_tool_args", `${text} has several time zones (${zones.slice(0, 4).join(", ")}…); name a city`);
+}
+
+/** The zones a place may mean: one for an id or a city, a country's mainland ones; null when unknown. */
+export function placeZones(place: string): string[] | null {
+  const text = place.trim();
+  if (/^(utc|gmt|z)$/i.test(text)) return ["UTC"];
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: text }).resolvedOptions().timeZone;
+    return [new Intl.DateTimeFormat("en-US", { timeZone: text }).resolvedOptions().timeZone];
   } catch {
     // Not an IANA id: a place name, then.
   }
   index ??= build();
   const key = fold(text.replace(/^(the)\s+/i, ""));
   const city = index.cities.get(key);
-  if (city) return city;
+  if (city) return [city];
   const zones = index.countries.get(key);
-  if (zones) {
-    const mainland = zones.filter((z) => !REMOTE.test(z));
-    const candidates = mainland.length > 0 ? mainland : zones;
-    // One clock for the whole country (Spain's Madrid and Ceuta agree): any of its zones answers.
-    if (new Set(candidates.map(offsetNow)).size === 1) return candidates.sort(byContinent)[0]!;
-    throw new ToolError("invalid_tool_args", `${text} has several time zones (${candidates.slice(0, 4).join(", ")}…); name a city`);
-  }
-  throw new ToolError("invalid_tool_args", `unknown time zone or place "${text}"`);
+  if (!zones) return null;
+  const mainland = zones.filter((z) => !REMOTE.test(z));
+  return mainland.length > 0 ? mainland : zones;
 }

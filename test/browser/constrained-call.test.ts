@@ -9,9 +9,10 @@ import type { PageGlobals } from "./page-globals.ts";
 // the logits pushed toward invalid JSON (engine fault `garbled_logits`), an unconstrained call
 // comes out malformed and a constrained one is still a valid call of a registered tool.
 const stack = useDemoStack({ webgpu: true });
-const tools = defaultTools.specs();
 const REQUEST = "compose a mail to bob@example.com: lunch is at noon";
 const messages: ChatMessage[] = [{ role: "user", content: REQUEST }];
+// As the session sends them: each tool with the values this request offers it.
+const tools = defaultTools.offer(messages);
 
 const generate = (page: import("playwright-core").Page, withTools: boolean, garble: boolean) =>
   page.evaluate(

@@ -16,12 +16,15 @@ describe("the natural eval set", () => {
     expect([...tools].sort()).toEqual(defaultTools.specs().map((t) => t.name).sort());
     expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(["tool", "chat", "out_of_scope"]));
     expect(rows.filter((r) => r.history).length).toBeGreaterThanOrEqual(5);
+    // The dev set, on which training and decoding choices are judged, is held to the same rule.
+    expect((await loadNatural(join(MODELS_DIR, "eval", "dev.jsonl"))).length).toBeGreaterThanOrEqual(60);
   });
 
   it("refuses a set with a row the generator could have written", async () => {
     const path = join(await mkdtemp(join(tmpdir(), "natural-")), "set.jsonl");
-    await writeFile(path, `${JSON.stringify({ prompt: "hey", kind: "chat" })}\n${JSON.stringify({ prompt: "Work Out 2 plus 2", kind: "tool", tool: "calculator", args: { expression: "2 + 2" } })}\n`);
-    await expect(loadNatural(path)).rejects.toThrow(/2 rows match a training template/);
+    await writeFile(path, `${JSON.stringify({ prompt: "hey", kind: "chat" })}\n${JSON.stringify({ prompt: "Work Out 2 plus 2", kind: "tool", tool: "calculator", args: { expression: "2 + 2" } })}\n${JSON.stringify({ prompt: "ok so work out 2 plus 2 thanks", kind: "tool" })}\n${JSON.stringify({ prompt: "work it out: 2 plus 2", kind: "tool" })}\n`);
+    // A wrapper dressed with the generator's prefix and suffix is still the generator's.
+    await expect(loadNatural(path)).rejects.toThrow(/3 rows match a training template/);
   });
 });
 
@@ -33,11 +36,12 @@ describe("the shipped int8 model on natural requests, decoded as the engine deco
     const misses = report.misses.join("\n");
     console.log(`natural (q8): ${(["valid_output", "tool_name", "tool_args", "no_tool_for_chat", "answer_uses_result"] as const).map((k) => `${k}=${report[k].toFixed(3)}`).join(" ")}`);
     expect(report.valid_output, misses).toBe(1);
-    // Regression floors for run 10 (measured 0.775 / 0.550 / 0.375 / 0.783), not issue 15's targets
-    // (0.95 / 0.85 / 0.95 / 0.9), which this model does not reach yet.
-    expect(report.tool_name, misses).toBeGreaterThanOrEqual(0.75);
-    expect(report.tool_args, misses).toBeGreaterThanOrEqual(0.5);
-    expect(report.no_tool_for_chat, misses).toBeGreaterThanOrEqual(0.35);
-    expect(report.answer_uses_result, misses).toBeGreaterThanOrEqual(0.75);
+    // Regression floors just under what the shipped model measures (decisions/0004 has the run
+    // table), not issue 15's targets (0.95 / 0.85 / 0.95 / 0.9), which tool_name, tool_args and
+    // answer_uses_result do not reach yet.
+    expect(report.tool_name, misses).toBeGreaterThanOrEqual(0.77);
+    expect(report.tool_args, misses).toBeGreaterThanOrEqual(0.7);
+    expect(report.no_tool_for_chat, misses).toBeGreaterThanOrEqual(0.95);
+    expect(report.answer_uses_result, misses).toBeGreaterThanOrEqual(0.8);
   });
 });

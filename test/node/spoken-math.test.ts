@@ -26,6 +26,7 @@ describe("the calculator reads what people write", () => {
     ["MULTIPLY 25 BY 4", 100],
     ["20 percent of 150", 30],
     ["take 18 away from 90", 72],
+    ["640 take away 128", 512],
     ["sum of 11, 22 and 33", 66],
     ["double 4,500", 9000],
     ["7 squared minus 1", 48],

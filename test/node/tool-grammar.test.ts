@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { MODELS_DIR, MODEL_ID } from "../../models/evaluate.ts";
 import { fromOpenAITools, toOpenAITools } from "../../src/inference/openai-format.ts";
-import { parseAssistantOutput } from "../../src/protocol/index.ts";
+import { parseAssistantOutput, requestText } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
-import { requestSources, vocabBytes } from "../../web/engine/constrained.ts";
+import { vocabBytes } from "../../web/engine/constrained.ts";
 import { NumberCopy } from "../../web/engine/number-copy.ts";
+import { OUTSIDE, QuoteCopy, type QuoteState } from "../../web/engine/quote-copy.ts";
 import { CallGrammar, type CallState } from "../../web/engine/tool-grammar.ts";
 
 const tools = defaultTools.specs();
@@ -22,17 +23,17 @@ function accepts(grammar: CallGrammar, text: string): boolean {
 
 describe("the tool-call grammar", () => {
   const request = "email bob@example.com that lunch is at noon, and what's 17 times 23";
-  const grammar = new CallGrammar(tools, [request, "an earlier message about the offsite"]);
+  const grammar = new CallGrammar(tools, request);
 
-  it("accepts exactly a registered tool, its keys in order, and copied spans", () => {
+  it("accepts exactly a registered tool, its keys in order, and spans copied from word edge to word edge", () => {
     expect(accepts(grammar, '{"name":"send_email","args":{"to":"bob@example.com","subject":"lunch","body":"lunch is at noon"}}')).toBe(true);
     expect(accepts(grammar, '{"name":"calculator","args":{"expression":"17 times 23"}}')).toBe(true);
-    // Every source is one: the engine passes the request alone (requestSources).
-    expect(accepts(grammar, '{"name":"save_note","args":{"title":"offsite","body":"the offsite"}}')).toBe(true);
-    expect(requestSources([{ role: "user", content: "first" }, { role: "assistant", content: "ok" }, { role: "user", content: "second" }])).toEqual(["second"]);
+    expect(accepts(grammar, '{"name":"save_note","args":{"title":"lunch","body":"lunch is at noon,"}}')).toBe(true);
+    // The request is the last user message alone: earlier messages are not copied from.
+    expect(requestText([{ role: "user", content: "first" }, { role: "assistant", content: "ok" }, { role: "user", content: "second" }])).toBe("second");
   });
 
-  it("refuses what would fail: unknown tools, missing or extra keys, invented words, bad JSON", () => {
+  it("refuses what would fail: unknown tools, missing or extra keys, invented or cut words, bad JSON", () => {
     for (const text of [
       '{"name":"book_flight","args":{"to":"LIS"}}',
       '{"name":"calculator","args":{}}',
@@ -40,6 +41,8 @@ describe("the tool-call grammar", () => {
       '{"name":"send_email","args":{"to":"bob@example.com","body":"lunch","subject":"lunch"}}',
       '{"name":"send_email","args":{"to":"alice@example.com","subject":"lunch","body":"lunch"}}',
       '{"name":"save_note","args":{"title":"violin","body":"salmon server"}}',
+      '{"name":"save_note","args":{"title":"lunch","body":"lunch is at no"}}', // ends inside a word
+      '{"name":"save_note","args":{"title":"unch","body":"lunch"}}', // starts inside one
       '{"name":"calculator","args":{"expression":""}}',
       '{"name":"calculator","args":{"expression":"17 times 23"}',
       '{"name":"calculator","args":{"expression":"17 times 23"}}}',
@@ -47,8 +50,26 @@ describe("the tool-call grammar", () => {
     ]) expect(accepts(grammar, text), text).toBe(false);
   });
 
+  it("an offered tool takes only its choices; a tool offered nothing cannot be called, only recognised", () => {
+    const offered = defaultTools.offer([{ role: "user", content: request }]);
+    const narrowed = new CallGrammar(offered, request);
+    expect(accepts(narrowed, '{"name":"calculator","args":{"expression":"17 times 23"}}')).toBe(true);
+    expect(accepts(narrowed, '{"name":"calculator","args":{"expression":"17 times"}}')).toBe(false);
+    expect(accepts(narrowed, '{"name":"send_email","args":{"to":"bob@example.com","subject":"lunch","body":"lunch is at noon"}}')).toBe(true);
+    expect(accepts(narrowed, '{"name":"send_email","args":{"to":"bob","subject":"lunch","body":"lunch is at noon"}}')).toBe(false);
+    // The clock has nothing to read here: its name is refused, and a model reaching for it is seen doing so.
+    expect(accepts(narrowed, '{"name":"clock","args":{"timezone":"noon"}}')).toBe(false);
+    let state: CallState | null = narrowed.start();
+    for (const byte of encode('{"name":"')) state = narrowed.step(state!, byte);
+    expect(narrowed.reachesUnoffered(state!, encode("clock"))).toBe(true);
+    expect(narrowed.reachesUnoffered(state!, encode("calc"))).toBe(false);
+    expect(narrowed.reachesUnoffered(state!, encode("}"))).toBe(false); // not a name at all: masked, not declined
+    expect(narrowed.offersAny()).toBe(true);
+    expect(new CallGrammar(defaultTools.offer([{ role: "user", content: "yo" }]).filter((t) => t.name !== "save_note"), "yo").offersAny()).toBe(false);
+  });
+
   it("free strings (not marked fromRequest) take any JSON string, escapes included", () => {
-    const free = new CallGrammar([{ name: "echo", description: "", effect: "none", requiresApproval: false, args: { text: "string", n: "number" } }], []);
+    const free = new CallGrammar([{ name: "echo", description: "", effect: "none", requiresApproval: false, args: { text: "string", n: "number" } }], null);
     expect(accepts(free, '{"name":"echo","args":{"text":"say \\"hi\\"\\n","n":-12.5}}')).toBe(true);
     expect(accepts(free, '{"name":"echo","args":{"text":"x","n":1.}}')).toBe(false);
     expect(accepts(free, '{"name":"echo","args":{"text":"x","n":"1"}}')).toBe(false);
@@ -70,27 +91,45 @@ describe("the vocabulary as bytes", () => {
 });
 
 describe("tool specs over the OpenAI wire", () => {
-  it("keep their argument order and copy marks, so the local server decodes as the device does", () => {
+  it("keep their argument order, copy marks and the turn's choices, so the local server decodes as the device does", () => {
     const back = fromOpenAITools(JSON.parse(JSON.stringify(toOpenAITools(tools))));
     expect(back.map((t) => [t.name, t.args, t.fromRequest])).toEqual(tools.map((t) => [t.name, t.args, t.fromRequest ?? []]));
+    const offered = defaultTools.offer([{ role: "user", content: "what's 17 times 23 in Tokyo" }]);
+    const wire = toOpenAITools(offered);
+    expect(wire[0]!.function.parameters).toMatchObject({ properties: { expression: { enum: ["17 times 23"] } } });
+    expect(fromOpenAITools(JSON.parse(JSON.stringify(wire))).map((t) => t.choices ?? null)).toEqual(offered.map((t) => t.choices ?? null));
     expect(fromOpenAITools([{ type: "function", function: { name: 3 } }, "junk"])).toEqual([]);
   });
 });
 
+/** Whether a free answer may be `text`, byte by byte through one of the answer's copy rules. */
+function writesThrough<S>(rule: { step(state: S, byte: number): S | null; complete(state: S): boolean }, start: S, text: string): boolean {
+  let state: S | null = start;
+  for (const byte of encode(text)) {
+    state = rule.step(state, byte);
+    if (state === null) return false;
+  }
+  return rule.complete(state);
+}
+
 describe("numbers in an answer are copies", () => {
   const numbers = new NumberCopy(['{"timezone":"Europe/Athens","time":"16 Jul 2026, 00:16"}', "what's 43 minus 95.5?"]);
-  const writes = (text: string) => {
-    let run: string | null = "";
-    for (const byte of new TextEncoder().encode(text)) {
-      run = numbers.step(run, byte);
-      if (run === null) return false;
-    }
-    return numbers.complete(run);
-  };
+  const writes = (text: string) => writesThrough(numbers, "", text);
   it("whole source numbers pass, with the sentence's own punctuation", () => {
     for (const text of ["It is 16 Jul 2026, 00:16 in Athens.", "You asked for 43 minus 95.5.", "95.5, then 43."]) expect(writes(text), text).toBe(true);
   });
   it("numbers no source holds, or digits swapped, do not", () => {
     for (const text of ["It is 16 Jul 2026, 16:16.", "It is 00:61.", "That's 52.", "2027", "95.55", "0.16"]) expect(writes(text), text).toBe(false);
+  });
+});
+
+describe("quotes in an answer are copies", () => {
+  const quotes = new QuoteCopy(["note that the car needs an oil change", "oil change"]);
+  const writes = (text: string) => writesThrough<QuoteState>(quotes, OUTSIDE, text);
+  it("a quoted span of a source passes; text outside quotes is free", () => {
+    for (const text of ['Saved "oil change".', 'Noted "the car needs an oil change" for you.', "No quotes at all: tomatoes."]) expect(writes(text), text).toBe(true);
+  });
+  it("a quote no source holds, an empty one, one cut inside a word or left open does not", () => {
+    for (const text of ['Noted "tomatoes".', 'Saved "".', 'Saved "oil change', 'Saved "oil chan".']) expect(writes(text), text).toBe(false);
   });
 });

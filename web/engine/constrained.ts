@@ -1,6 +1,7 @@
 import { LogitsProcessor, LogitsProcessorList, type Tensor } from "@huggingface/transformers";
-import { CHAT_TOKENS, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
+import { CHAT_TOKENS, requestText, type ChatMessage, type Json, type ToolSpec } from "../../src/protocol/index.ts";
 import { NumberCopy } from "./number-copy.ts";
+import { OUTSIDE, QuoteCopy, type QuoteState } from "./quote-copy.ts";
 import { CallGrammar, type CallState } from "./tool-grammar.ts";
 
 /** A tokenizer's vocabulary as bytes (byte-level BPE), with the chat format's special tokens. */
@@ -66,50 +67,62 @@ export function vocabBytes(vocab: Map<string, number> | Record<string, number>):
   return { bytes, trie: buildTrie(bytes), end: special(CHAT_TOKENS.end), call: special(CHAT_TOKENS.call) };
 }
 
-/**
- * Text a `fromRequest` argument may be copied from: the request being answered, the last user
- * message. Earlier messages were allowed at first, and the model copied an earlier email's body
- * into a new one ("lunch moved to n" for "the report is ready").
- */
-export function requestSources(messages: readonly ChatMessage[]): string[] {
-  const last = messages.findLast((m) => m.role === "user");
-  return last?.role === "user" ? [last.content] : [];
+/** Where an answer's numbers may come from: what the user wrote and what the tools returned. */
+function numberSources(messages: readonly ChatMessage[]): string[] {
+  return messages.flatMap((m) => (m.role === "user" ? [m.content] : m.role === "tool" ? [JSON.stringify(m.content)] : []));
 }
 
-/** Where an answer's numbers may come from: what the user wrote and what the tools returned. */
-function answerSources(messages: readonly ChatMessage[]): string[] {
-  return messages.flatMap((m) => (m.role === "user" ? [m.content] : m.role === "tool" ? [JSON.stringify(m.content)] : []));
+/** What an answer may quote: what the user wrote, the calls' arguments and the tools' string results, as text (never JSON). */
+function quoteSources(messages: readonly ChatMessage[]): string[] {
+  const strings = (value: Json): string[] => (typeof value === "string" ? [value] : value && typeof value === "object" ? Object.values(value).flatMap(strings) : []);
+  return messages.flatMap((m) => (m.role === "user" ? [m.content] : m.role === "tool" ? strings(m.content) : "toolCall" in m ? strings(m.toolCall.args) : []));
+}
+
+/** Where a free answer stands: the number being written ("" when none) and any open quote. */
+interface AnswerState {
+  run: string;
+  quote: QuoteState;
 }
 
 /**
  * Constrained decoding of one assistant turn. The first token chooses: `<|call|>` starts a tool
- * call, which can then only be a valid call of a registered tool (CallGrammar) followed by
+ * call, which can then only be a valid call of an offered tool (CallGrammar) followed by
  * `<|end|>`; anything else is a free-form answer, where only `<|end|>` of the special tokens may
- * appear and numbers are copies of numbers in the sources (NumberCopy). `malformed_model_output`
- * cannot come out for a call unless the token budget runs out.
+ * appear, numbers are copies of numbers in the sources (NumberCopy) and quotes copies of spans (QuoteCopy). `malformed_model_output`
+ * cannot come out for a call unless the token budget runs out. A call whose name the model itself
+ * steers toward a tool the turn does not offer is `declined`: the turn ends there and decodeTurn
+ * decodes it again as an answer.
  */
 export class ToolCallConstraint extends LogitsProcessor {
   private readonly vocab: VocabBytes;
   private readonly grammar: CallGrammar;
   private readonly numbers: NumberCopy;
+  private readonly quotes: QuoteCopy;
   private readonly promptLength: number;
+  private readonly calls: boolean;
   private state: CallState;
-  /** The number being written in a free answer ("" when none). */
-  private run = "";
-  /** Generated tokens already folded into `state` (a call) or `run` (a free answer). */
+  private answer: AnswerState = { run: "", quote: OUTSIDE };
+  /** Generated tokens already folded into `state` (a call) or `answer` (a free answer). */
   private folded = 0;
   private readonly callStep: (state: CallState, byte: number) => CallState | null;
-  private readonly numberStep: (run: string, byte: number) => string | null;
+  private readonly answerStep: (state: AnswerState, byte: number) => AnswerState | null;
+  declined = false;
 
-  constructor(vocab: VocabBytes, tools: readonly ToolSpec[], context: readonly ChatMessage[], promptLength: number) {
+  constructor(vocab: VocabBytes, tools: readonly ToolSpec[], context: readonly ChatMessage[], promptLength: number, calls = true) {
     super();
     this.vocab = vocab;
-    this.grammar = new CallGrammar(tools, requestSources(context));
-    this.numbers = new NumberCopy(answerSources(context));
+    this.grammar = new CallGrammar(tools, requestText(context));
+    this.numbers = new NumberCopy(numberSources(context));
+    this.quotes = new QuoteCopy(quoteSources(context));
     this.promptLength = promptLength;
+    this.calls = calls && this.grammar.offersAny();
     this.state = this.grammar.start();
     this.callStep = (state, byte) => this.grammar.step(state, byte);
-    this.numberStep = (run, byte) => this.numbers.step(run, byte);
+    this.answerStep = (state, byte) => {
+      const run = this.numbers.step(state.run, byte);
+      const quote = run === null ? null : this.quotes.step(state.quote, byte);
+      return quote === null ? null : { run: run!, quote };
+    };
   }
 
   override _call(inputIds: bigint[][], logits: Tensor): Tensor {
@@ -121,11 +134,18 @@ export class ToolCallConstraint extends LogitsProcessor {
       const token = bytes[generated[this.folded]!];
       if (!token) continue; // <|call|> itself: the grammar starts after it.
       if (inCall) this.state = walkBytes(this.state, token, this.callStep) ?? this.state;
-      else this.run = walkBytes(this.run, token, this.numberStep) ?? "";
+      else this.answer = walkBytes(this.answer, token, this.answerStep) ?? { run: "", quote: OUTSIDE };
     }
     if (!inCall) return this.free(generated, scores, logits);
+    const top = bytes[argmax(scores)];
+    if (this.declined || (top && this.grammar.reachesUnoffered(this.state, top))) {
+      this.declined = true;
+      scores.fill(-Infinity);
+      scores[end] = 0;
+      return logits;
+    }
     const allowed = new Uint8Array(scores.length);
-    this.allow(this.vocab.trie, this.state, allowed);
+    allowThroughTrie(this.vocab.trie, this.state, this.callStep, allowed);
     if (this.grammar.accepting(this.state)) allowed[end] = 1;
     let any = false;
     for (let id = 0; id < scores.length; id++) {
@@ -137,26 +157,26 @@ export class ToolCallConstraint extends LogitsProcessor {
     return logits;
   }
 
-  /** A free-form answer: no chat-format token but <|end|>, that only after visible text, and numbers copied. */
+  /** A free-form answer: no chat-format token but <|end|>, that only after visible text, numbers and quotes copied. */
   private free(generated: number[], scores: Float32Array, logits: Tensor): Tensor {
     const { bytes, end, call } = this.vocab;
     const said = generated.some((id) => bytes[id]?.some((b) => b > 0x20));
-    for (let id = 0; id < scores.length; id++) {
-      const token = bytes[id];
-      const ok = token ? walkBytes(this.run, token, this.numberStep) !== null : (id === end && said && this.numbers.complete(this.run)) || (id === call && generated.length === 0);
-      if (!ok) scores[id] = -Infinity;
-    }
+    const allowed = new Uint8Array(scores.length);
+    allowThroughTrie(this.vocab.trie, this.answer, this.answerStep, allowed);
+    allowed[end] = said && this.numbers.complete(this.answer.run) && this.quotes.complete(this.answer.quote) ? 1 : 0;
+    allowed[call] = generated.length === 0 && this.calls ? 1 : 0;
+    for (let id = 0; id < scores.length; id++) if (!allowed[id]) scores[id] = -Infinity;
     return logits;
   }
+}
 
-  /** Marks every token reachable from `state` through the trie: a dead prefix prunes its whole subtree. */
-  private allow(node: TrieNode, state: CallState, allowed: Uint8Array): void {
-    for (const [byte, child] of node.next) {
-      const next = this.grammar.step(state, byte);
-      if (!next) continue;
-      for (const id of child.ids) allowed[id] = 1;
-      this.allow(child, next, allowed);
-    }
+/** Marks every token reachable from `state` through the trie: a dead prefix prunes its whole subtree. */
+function allowThroughTrie<S>(node: TrieNode, state: S, step: (state: S, byte: number) => S | null, allowed: Uint8Array): void {
+  for (const [byte, child] of node.next) {
+    const next = step(state, byte);
+    if (next === null) continue;
+    for (const id of child.ids) allowed[id] = 1;
+    allowThroughTrie(child, next, step, allowed);
   }
 }
 
@@ -170,13 +190,41 @@ function walkBytes<S>(state: S, token: Uint8Array, step: (state: S, byte: number
   return current;
 }
 
+function argmax(scores: Float32Array): number {
+  let best = 0;
+  for (let id = 1; id < scores.length; id++) if (scores[id]! > scores[best]!) best = id;
+  return best;
+}
+
 /**
- * `generate`'s `logits_processor` for one turn: `before` (a chaos lever) first, then the
- * constraint when there are tools to constrain to.
+ * Decodes one turn: `run` generates with the `logits_processor` list it is given, `before` (a chaos
+ * lever) first, then the constraint unless `tools` is null (unconstrained, as the eval's baseline).
+ * A declined call is decoded again with calls off; its text never reaches `onText`, because call
+ * text is held until its attempt ends.
  */
-export function constrainedDecoding(vocab: VocabBytes, tools: readonly ToolSpec[], context: readonly ChatMessage[], promptLength: number, before: LogitsProcessor[] = []): LogitsProcessorList {
-  const list = new LogitsProcessorList();
-  list.extend(before);
-  if (tools.length > 0) list.push(new ToolCallConstraint(vocab, tools, context, promptLength));
-  return list;
+export async function decodeTurn<T>(
+  vocab: VocabBytes,
+  tools: readonly ToolSpec[] | null,
+  context: readonly ChatMessage[],
+  promptLength: number,
+  run: (processors: LogitsProcessorList, onText: (text: string) => void) => Promise<T>,
+  options: { before?: LogitsProcessor[]; onText?: (text: string) => void } = {},
+): Promise<T> {
+  const attempt = async (calls: boolean) => {
+    const list = new LogitsProcessorList();
+    list.extend(options.before ?? []);
+    const constraint = tools ? new ToolCallConstraint(vocab, tools, context, promptLength, calls) : null;
+    if (constraint) list.push(constraint);
+    const held: string[] = [];
+    let holding: boolean | null = null;
+    const output = await run(list, (text) => {
+      holding ??= text.startsWith(CHAT_TOKENS.call);
+      if (holding) held.push(text);
+      else options.onText?.(text);
+    });
+    if (!constraint?.declined) held.forEach((text) => options.onText?.(text));
+    return { output, declined: constraint?.declined ?? false };
+  };
+  const first = await attempt(true);
+  return first.declined ? (await attempt(false)).output : first.output;
 }

@@ -1,6 +1,6 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
 import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/index.ts";
-import { constrainedDecoding, vocabBytes, type VocabBytes } from "./constrained.ts";
+import { decodeTurn, vocabBytes, type VocabBytes } from "./constrained.ts";
 import { GarbledLogits } from "./garbled-logits.ts";
 import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
 import type { EngineFault, Rung } from "./messages.ts";
@@ -73,22 +73,33 @@ export class ModelRunner {
     this.throwInjectedFault();
     const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
     const { ids, room } = fitPrompt(encode, messages, this.rung.contextLength, maxNewTokens);
-    const sink = new TextSink(this.tokenizer, onText, TEXT_EVENT_INTERVAL_MS);
     this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
     const started = performance.now();
-    const output = await this.model.generate({
-      ...greedyInputs(ids, Math.min(maxNewTokens, room)),
-      logits_processor: constrainedDecoding(this.vocab, tools, messages, ids.length, this.takeGarble(ids.length)),
-      // The library types `streamer` as a TextStreamer; any BaseStreamer is what it calls.
-      streamer: sink as unknown as TextStreamer,
-    });
+    let firstTokenAt = 0;
+    const generated = await decodeTurn(
+      this.vocab,
+      tools.length > 0 ? tools : null,
+      messages,
+      ids.length,
+      async (processors, streamed) => {
+        const sink = new TextSink(this.tokenizer, streamed, TEXT_EVENT_INTERVAL_MS);
+        const output = await this.model.generate({
+          ...greedyInputs(ids, Math.min(maxNewTokens, room)),
+          logits_processor: processors,
+          // The library types `streamer` as a TextStreamer; any BaseStreamer is what it calls.
+          streamer: sink as unknown as TextStreamer,
+        });
+        firstTokenAt ||= sink.firstTokenAt;
+        return generatedIds(output, ids.length);
+      },
+      { before: this.takeGarble(ids.length), onText },
+    );
     const decodeMs = performance.now() - started;
-    const generated = generatedIds(output, ids.length);
     return {
       text: this.tokenizer.decode(generated, { skip_special_tokens: false }),
       tokens: generated.length,
       decodeMs,
-      firstTokenMs: (sink.firstTokenAt || performance.now()) - started,
+      firstTokenMs: (firstTokenAt || performance.now()) - started,
     };
   }
 

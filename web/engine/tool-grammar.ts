@@ -1,12 +1,21 @@
-import type { ToolSpec } from "../../src/protocol/index.ts";
+import { wordEdges, type ToolSpec } from "../../src/protocol/index.ts";
 
 /**
  * The language of a tool call after `<|call|>`, as bytes: `{"name":"<tool>","args":{"<k1>":<v1>,…}}`
  * for a registered tool, with exactly its argument keys in spec order and values of their types.
- * An argument the spec marks `fromRequest` may only be a span of one of the `sources` (the request).
- * Bytes, not characters: a byte-level BPE token can end inside a multi-byte character.
+ * An argument the spec marks `fromRequest` may only be one of its `choices` when the turn offers
+ * them (src/tools/offer.ts), else a span of the request from a word edge to a word edge. A tool
+ * with an empty choice cannot be called: its name is known only to tell that the model reached
+ * for it (`reachesUnoffered`). Bytes, not characters: a byte-level BPE token can end inside a
+ * multi-byte character.
  */
-type Segment = { kind: "literal"; bytes: Uint8Array } | { kind: "string"; copy: boolean } | { kind: "number" };
+/** Text a copied value comes from: a span from one of `starts` to one of `ends` (byte offsets). */
+export interface CopySource {
+  bytes: Uint8Array;
+  starts: number[];
+  ends: Set<number>;
+}
+type Segment = { kind: "literal"; bytes: Uint8Array } | { kind: "string"; copy: CopySource[] | null } | { kind: "number" };
 
 /** Where a call stands. Immutable: `step` returns a new state, so one state serves many candidate tokens. */
 export interface CallState {
@@ -33,15 +42,19 @@ export const MAX_VALUE_BYTES = 4000;
 
 export class CallGrammar {
   private readonly plans: Segment[][];
-  private readonly sources: Uint8Array[];
+  /** Per tool: whether this turn offers it (no argument with an empty choice). */
+  private readonly offered: boolean[];
 
-  constructor(tools: readonly ToolSpec[], sources: readonly string[]) {
-    this.sources = sources.map(bytes);
+  constructor(tools: readonly ToolSpec[], request: string | null) {
+    const spans = request === null ? [] : [wordSource(request)];
+    this.offered = tools.map((tool) => Object.values(tool.choices ?? {}).every((values) => values.length > 0));
     this.plans = tools.map((tool) => {
       const plan: Segment[] = [{ kind: "literal", bytes: bytes(`{"name":${JSON.stringify(tool.name)},"args":{`) }];
       Object.entries(tool.args).forEach(([key, type], index) => {
         plan.push({ kind: "literal", bytes: bytes(`${index > 0 ? "," : ""}${JSON.stringify(key)}:`) });
-        plan.push(type === "number" ? { kind: "number" } : { kind: "string", copy: tool.fromRequest?.includes(key) ?? false });
+        const choices = tool.choices?.[key];
+        const copy = choices ? choices.map(wholeSource) : tool.fromRequest?.includes(key) ? spans : null;
+        plan.push(type === "number" ? { kind: "number" } : { kind: "string", copy });
       });
       plan.push({ kind: "literal", bytes: bytes("}}") });
       return plan;
@@ -52,10 +65,10 @@ export class CallGrammar {
     return { tools: this.plans.map((_, i) => i), segment: 0, offset: 0, open: false, escape: false, spans: [], done: false };
   }
 
-  /** The state after `byte`, or null when no call of any tool can continue so. */
-  step(state: CallState, byte: number): CallState | null {
+  /** The state after `byte`, or null when no call of an offered tool can continue so. */
+  step(state: CallState, byte: number, unofferedToo = false): CallState | null {
     if (state.done) return null;
-    if (state.segment === 0) return this.opening(state, byte);
+    if (state.segment === 0) return this.opening(state, byte, unofferedToo);
     const segment = this.plans[state.tools[0]!]![state.segment]!;
     switch (segment.kind) {
       case "literal":
@@ -68,15 +81,34 @@ export class CallGrammar {
     }
   }
 
+  /** Whether any tool can be called this turn. */
+  offersAny(): boolean {
+    return this.offered.some(Boolean);
+  }
+
   /** A complete call: only the end token may follow. */
   accepting(state: CallState): boolean {
     return state.done;
   }
 
-  private opening(state: CallState, byte: number): CallState | null {
+  /** Whether `token`, from `state` in the call's opening, names only tools this turn does not offer. */
+  reachesUnoffered(state: CallState, token: Uint8Array): boolean {
+    if (state.segment !== 0 || state.done) return false;
+    let current: CallState | null = state;
+    for (const byte of token) {
+      if (current.segment !== 0) break;
+      current = this.opening(current, byte, true);
+      if (!current) return false;
+    }
+    return current.tools.every((t) => !this.offered[t]);
+  }
+
+  /** `tools` keeps the unoffered ones that still match, so `reachesUnoffered` can see them; a byte only they take is refused. */
+  private opening(state: CallState, byte: number, unofferedToo: boolean): CallState | null {
     const tools = state.tools.filter((t) => (this.plans[t]![0] as { bytes: Uint8Array }).bytes[state.offset] === byte);
-    if (tools.length === 0) return null;
-    const finished = tools.find((t) => (this.plans[t]![0] as { bytes: Uint8Array }).bytes.length === state.offset + 1);
+    const usable = tools.filter((t) => unofferedToo || this.offered[t]);
+    if (usable.length === 0) return null;
+    const finished = usable.find((t) => (this.plans[t]![0] as { bytes: Uint8Array }).bytes.length === state.offset + 1);
     if (finished !== undefined) return { ...state, tools: [finished], segment: 1, offset: 0 };
     return { ...state, tools, offset: state.offset + 1 };
   }
@@ -89,19 +121,22 @@ export class CallGrammar {
     return { ...state, segment: next, offset: 0, open: false, escape: false, spans: [], done };
   }
 
-  private string(state: CallState, byte: number, copy: boolean): CallState | null {
+  private string(state: CallState, byte: number, copy: CopySource[] | null): CallState | null {
     if (!state.open) {
       if (byte !== QUOTE) return null;
-      const spans = copy ? this.sources.flatMap((source, m) => Array.from({ length: source.length }, (_, i) => [m, i] as const)) : [];
+      const spans = copy ? copy.flatMap((source, m) => source.starts.map((i) => [m, i] as const)) : [];
       return { ...state, open: true, spans };
     }
     if (state.escape) return ESCAPABLE.has(byte) ? { ...state, escape: false, offset: state.offset + 1 } : null;
-    if (byte === QUOTE) return state.offset > 0 ? this.advance(state, true) : null;
+    if (byte === QUOTE) {
+      const ends = !copy || state.spans.some(([m, i]) => copy[m]!.ends.has(i + state.offset));
+      return state.offset > 0 && ends ? this.advance(state, true) : null;
+    }
     if (byte < 0x20 || state.offset >= MAX_VALUE_BYTES) return null;
     if (copy) {
-      // A span is copied as it stands: no escapes, and it must occur in one message.
+      // A span is copied as it stands: no escapes, and it must occur in one source.
       if (byte === BACKSLASH) return null;
-      const spans = state.spans.filter(([m, i]) => this.sources[m]![i + state.offset] === byte);
+      const spans = state.spans.filter(([m, i]) => copy[m]!.bytes[i + state.offset] === byte);
       return spans.length === 0 ? null : { ...state, spans, offset: state.offset + 1 };
     }
     if (byte === BACKSLASH) return { ...state, escape: true };
@@ -118,4 +153,26 @@ export class CallGrammar {
     if (offset === 0) return null;
     return this.step(this.advance(state, true), byte);
   }
+}
+
+/** Text as a copy source: spans from word edge to word edge, in byte offsets. */
+export function wordSource(text: string): CopySource {
+  const offsets = [0];
+  for (const ch of text) offsets.push(offsets.at(-1)! + bytes(ch).length);
+  // wordEdges counts UTF-16 units; map them through the code points' byte offsets.
+  const byUnit = new Map<number, number>();
+  let unit = 0;
+  [...text].forEach((ch, i) => {
+    byUnit.set(unit, offsets[i]!);
+    unit += ch.length;
+  });
+  byUnit.set(unit, offsets.at(-1)!);
+  const edges = wordEdges(text);
+  return { bytes: bytes(text), starts: edges.starts.map((u) => byUnit.get(u)!), ends: new Set(edges.ends.map((u) => byUnit.get(u)!)) };
+}
+
+/** One offered value: copied whole. */
+function wholeSource(value: string): CopySource {
+  const encoded = bytes(value);
+  return { bytes: encoded, starts: [0], ends: new Set([encoded.length]) };
 }
