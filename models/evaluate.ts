@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { parseAssistantOutput, type AssistantOutput, type ChatMessage, type ToolCall, type ToolSpec } from "../src/protocol/index.ts";
 import { decodeTurn, vocabBytes, type VocabBytes } from "../web/engine/constrained.ts";
 import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
+import { defaultTools } from "../src/tools/registry.ts";
 import { fitPrompt } from "../web/engine/prompt-fit.ts";
 import { readManifest } from "./manifest-check.ts";
 
@@ -95,6 +96,22 @@ export class NodeRunner {
   }
 }
 
+/**
+ * Whether two calls do the same: one tool, and arguments its own `parseArgs` reads alike. A clock
+ * call for "Tokyo" is the call for "Asia/Tokyo" (the session offers the shorter span, decisions/0008);
+ * a note's title or an email's address still has to be exact.
+ */
+function sameCall(got: ToolCall, want: ToolCall): boolean {
+  const read = (call: ToolCall) => {
+    try {
+      return defaultTools.get(call.name)?.parseArgs(call.args) ?? call.args;
+    } catch {
+      return call.args;
+    }
+  };
+  return got.name === want.name && isDeepStrictEqual(read(got), read(want));
+}
+
 /** The model's output parsed, or null when it is not in the chat format. */
 export function parse(text: string): AssistantOutput | null {
   try {
@@ -141,7 +158,7 @@ export async function evaluate(runner: NodeRunner, rows: EvalRow[], offer: ((mes
     toolRows++;
     const expected = (row.messages[row.evalStart + 1] as { toolCall: ToolCall }).toolCall;
     const call = await run(turn);
-    if (call.output?.kind === "tool_call" && isDeepStrictEqual(call.output.call, expected)) calls++;
+    if (call.output?.kind === "tool_call" && sameCall(call.output.call, expected)) calls++;
     else misses.push(`call ${JSON.stringify(expected)} → ${call.text}`);
     const answer = await run(row.messages.slice(0, row.evalStart + 3));
     const said = answer.output?.kind === "text" ? answer.output.text : null;

@@ -46,7 +46,7 @@ def fact(g):
         return g.pick([f"renew the {doc} before {g.pick(DAYS)}", f"the {doc} runs out on {g.pick(DAYS)}"]), doc
     if kind == 7:
         chore = g.pick(CHORES)
-        return g.pick([chore, f"{chore} on {g.pick(DAYS)}", f"{chore} at {g.pick(HOURS)}"]), chore.split(" ", 1)[1] if g.chance(0.5) else chore
+        return g.pick([chore, f"{chore} on {g.pick(DAYS)}", f"{chore} at {g.pick(HOURS)}"]), chore
     if kind == 8:
         attr = g.pick(ATTRIBUTES)
         return f"{name}'s {attr} is {g.pick(VALUES)}", name
@@ -71,7 +71,7 @@ def message(g):
         return f"the {doc} needs renewing by {g.pick(DAYS)}", doc
     if kind == 3:
         body = g.pick(["please call me back", "see you at " + g.pick(HOURS), "I'm on my way", "I'll be home late", "running behind, start without me"])
-        return body, body.split(" ")[-1] if g.chance(0.5) else body
+        return body, body
     if kind == 4:
         thing = g.pick(APPLIANCES)
         return f"the {thing} was {g.pick(DONE)} today", thing

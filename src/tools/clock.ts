@@ -13,7 +13,8 @@ export const clock: Tool = {
   },
   // A place as people name it ("Tokyo", "portugal") or an IANA id; resolved to the id it runs with.
   parseArgs: (args) => ({ timezone: resolveZone(stringArg(args, "timezone", 64)) }),
-  reads: { timezone: (span) => (span.length <= 64 ? (placeZones(span)?.join() ?? null) : null) },
+  // A place is a few words ("Mexico City", "Europe/Paris"); longer spans are not looked up.
+  reads: { timezone: (span) => (span.length <= 64 && span.split(/\s+/).length <= 4 ? (placeZones(span)?.join() ?? null) : null) },
   execute: async (args) => {
     const timezone = String(args.timezone);
     const time = new Intl.DateTimeFormat("en-GB", {
