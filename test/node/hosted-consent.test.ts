@@ -194,7 +194,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const session = await Session.create({ hosted: "allow" });
     const logBefore = await hostedRequests();
     await setFaults({ failNext: 2 });
-    // A one-step turn, so the request count below is the retries' alone ("hello" gets a tool call from run 10).
+    // A one-step turn, so the request count below is the retries' alone: the model answers a greeting in words.
     await session.turnOnUnavailableDevice("hey");
     const answer = await session.entry("assistant.message");
     expect(answer.payload).toMatchObject({ receipt: { ranOn: "hosted" } });
