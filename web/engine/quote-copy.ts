@@ -1,4 +1,4 @@
-import { wordSource, type CopySource } from "./tool-grammar.ts";
+import { copyEnds, copyStarts, copyStep, wordSource, type CopySource, type Spans } from "./copy-source.ts";
 
 /**
  * In a free-form answer, text in double quotes must be a span of the turn's sources (what the user
@@ -8,7 +8,7 @@ import { wordSource, type CopySource } from "./tool-grammar.ts";
  */
 const QUOTE = 0x22;
 
-export type QuoteState = { open: false } | { open: true; spans: readonly (readonly [number, number])[]; offset: number };
+export type QuoteState = { open: false } | { open: true; spans: Spans; offset: number };
 
 export const OUTSIDE: QuoteState = { open: false };
 
@@ -23,11 +23,11 @@ export class QuoteCopy {
   step(state: QuoteState, byte: number): QuoteState | null {
     if (!state.open) {
       if (byte !== QUOTE) return state;
-      return { open: true, offset: 0, spans: this.sources.flatMap((source, m) => source.starts.map((i) => [m, i] as const)) };
+      return { open: true, offset: 0, spans: copyStarts(this.sources) };
     }
-    if (byte === QUOTE) return state.offset > 0 && state.spans.some(([m, i]) => this.sources[m]!.ends.has(i + state.offset)) ? OUTSIDE : null;
-    const spans = state.spans.filter(([m, i]) => this.sources[m]!.bytes[i + state.offset] === byte);
-    return spans.length === 0 ? null : { open: true, spans, offset: state.offset + 1 };
+    if (byte === QUOTE) return copyEnds(this.sources, state.spans, state.offset) ? OUTSIDE : null;
+    const spans = copyStep(this.sources, state.spans, state.offset, byte);
+    return spans ? { open: true, spans, offset: state.offset + 1 } : null;
   }
 
   /** Whether the answer may end here: no quote left open. */

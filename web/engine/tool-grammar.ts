@@ -1,4 +1,5 @@
-import { wordEdges, type ToolSpec } from "../../src/protocol/index.ts";
+import type { ToolSpec } from "../../src/protocol/index.ts";
+import { copyEnds, copyStarts, copyStep, wholeSource, wordSource, type CopySource, type Spans } from "./copy-source.ts";
 
 /**
  * The language of a tool call after `<|call|>`, as bytes: `{"name":"<tool>","args":{"<k1>":<v1>,…}}`
@@ -9,12 +10,6 @@ import { wordEdges, type ToolSpec } from "../../src/protocol/index.ts";
  * for it (`reachesUnoffered`). Bytes, not characters: a byte-level BPE token can end inside a
  * multi-byte character.
  */
-/** Text a copied value comes from: a span from one of `starts` to one of `ends` (byte offsets). */
-export interface CopySource {
-  bytes: Uint8Array;
-  starts: number[];
-  ends: Set<number>;
-}
 type Segment = { kind: "literal"; bytes: Uint8Array } | { kind: "string"; copy: CopySource[] | null } | { kind: "number" };
 
 /** Where a call stands. Immutable: `step` returns a new state, so one state serves many candidate tokens. */
@@ -28,7 +23,7 @@ export interface CallState {
   readonly open: boolean;
   readonly escape: boolean;
   /** Copied strings: every (message, start) where the content so far occurs. */
-  readonly spans: readonly (readonly [number, number])[];
+  readonly spans: Spans;
   readonly done: boolean;
 }
 
@@ -124,20 +119,19 @@ export class CallGrammar {
   private string(state: CallState, byte: number, copy: CopySource[] | null): CallState | null {
     if (!state.open) {
       if (byte !== QUOTE) return null;
-      const spans = copy ? copy.flatMap((source, m) => source.starts.map((i) => [m, i] as const)) : [];
-      return { ...state, open: true, spans };
+      return { ...state, open: true, spans: copy ? copyStarts(copy) : [] };
     }
     if (state.escape) return ESCAPABLE.has(byte) ? { ...state, escape: false, offset: state.offset + 1 } : null;
     if (byte === QUOTE) {
-      const ends = !copy || state.spans.some(([m, i]) => copy[m]!.ends.has(i + state.offset));
-      return state.offset > 0 && ends ? this.advance(state, true) : null;
+      const ends = copy ? copyEnds(copy, state.spans, state.offset) : state.offset > 0;
+      return ends ? this.advance(state, true) : null;
     }
     if (byte < 0x20 || state.offset >= MAX_VALUE_BYTES) return null;
     if (copy) {
       // A span is copied as it stands: no escapes, and it must occur in one source.
       if (byte === BACKSLASH) return null;
-      const spans = state.spans.filter(([m, i]) => copy[m]!.bytes[i + state.offset] === byte);
-      return spans.length === 0 ? null : { ...state, spans, offset: state.offset + 1 };
+      const spans = copyStep(copy, state.spans, state.offset, byte);
+      return spans ? { ...state, spans, offset: state.offset + 1 } : null;
     }
     if (byte === BACKSLASH) return { ...state, escape: true };
     return { ...state, offset: state.offset + 1 };
@@ -153,26 +147,4 @@ export class CallGrammar {
     if (offset === 0) return null;
     return this.step(this.advance(state, true), byte);
   }
-}
-
-/** Text as a copy source: spans from word edge to word edge, in byte offsets. */
-export function wordSource(text: string): CopySource {
-  const offsets = [0];
-  for (const ch of text) offsets.push(offsets.at(-1)! + bytes(ch).length);
-  // wordEdges counts UTF-16 units; map them through the code points' byte offsets.
-  const byUnit = new Map<number, number>();
-  let unit = 0;
-  [...text].forEach((ch, i) => {
-    byUnit.set(unit, offsets[i]!);
-    unit += ch.length;
-  });
-  byUnit.set(unit, offsets.at(-1)!);
-  const edges = wordEdges(text);
-  return { bytes: bytes(text), starts: edges.starts.map((u) => byUnit.get(u)!), ends: new Set(edges.ends.map((u) => byUnit.get(u)!)) };
-}
-
-/** One offered value: copied whole. */
-function wholeSource(value: string): CopySource {
-  const encoded = bytes(value);
-  return { bytes: encoded, starts: [0], ends: new Set([encoded.length]) };
 }
