@@ -1,7 +1,8 @@
 /**
  * Where a copied argument may start and end in what a person wrote: at word edges, never inside a
- * word ("buy a birthday pre" is not a copy of "buy a birthday present"). A word is a run of letters,
- * digits and non-ASCII characters; anything else (spaces, punctuation, `@`, `*`) is an edge.
+ * word ("buy a birthday pre" is not a copy of "buy a birthday present"). A word is a run of letters and
+ * digits in any script, apostrophes between letters included; anything else (spaces,
+ * punctuation, `@`, `*`) is an edge.
  * Shared by the session, which offers argument values (ToolRegistry.offer), and the device's
  * decoder, which lets free text arguments start and end only here.
  */

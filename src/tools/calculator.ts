@@ -19,12 +19,16 @@ export const calculator: Tool = {
     return expression === written ? { expression } : { expression, written };
   },
   // Arithmetic is a number, an operator and a number: "7" or "30 minutes" alone is not a sum to do.
-  reads: { expression: (span) => (/\d\s*\)?\s*[-+*/%^]/.test(spokenMath(span)) ? valueOf(spokenMath(span)) : null) },
+  reads: { expression: (span) => arithmeticValue(spokenMath(span)) },
   execute: async (args) => ({ value: evaluate(String(args.expression)) }),
 };
 
-/** The value of `expression`, or null when it does not parse (dividing by zero parses: the tool's error then says so). */
-function valueOf(expression: string): string | null {
+/**
+ * The value of `expression` when it is arithmetic (a number, an operator and a number) and parses,
+ * dividing by zero included (the tool's error then says so); else null.
+ */
+function arithmeticValue(expression: string): string | null {
+  if (!/\d\s*\)?\s*[-+*/%^]/.test(expression)) return null;
   try {
     return String(evaluate(expression, false));
   } catch {
