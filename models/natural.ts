@@ -4,6 +4,7 @@ import type { ChatMessage, Json, JsonObject, ToolCall } from "../src/protocol/in
 import { evaluate as calculate } from "../src/tools/calculator.ts";
 import { defaultTools } from "../src/tools/registry.ts";
 import { spokenMath } from "../src/tools/spoken-math.ts";
+import { resolveZone } from "../src/tools/zones.ts";
 import { parse, type NodeRunner } from "./evaluate.ts";
 
 /** One request as a person wrote it (models/eval/natural.jsonl, or any file in this format). */
@@ -62,7 +63,8 @@ function argsMatch(row: NaturalRow, args: JsonObject): boolean {
         return false; // The model's expression does not evaluate.
       }
     case "clock":
-      return args.timezone === want.timezone;
+      // Either name of a renamed zone is the same clock (Node lists Asia/Kolkata as Asia/Calcutta).
+      return args.timezone === resolveZone(want.timezone!);
     case "send_email":
       return args.to === want.to && hasAll(`${lower(args.subject)} ${lower(args.body)}`, row.keywords ?? []);
     default:

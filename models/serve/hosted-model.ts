@@ -1,6 +1,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
 import { modelPin, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
-import { decodeTurn, vocabBytes, type VocabBytes } from "../../web/engine/constrained.ts";
+import { decodeTurn } from "../../web/engine/decode-turn.ts";
+import { vocabBytes, type VocabBytes } from "../../web/engine/vocab.ts";
 import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import { fitPrompt } from "../../web/engine/prompt-fit.ts";
 import { TextSink } from "../../web/engine/text-sink.ts";

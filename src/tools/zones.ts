@@ -3,9 +3,10 @@ import { ToolError } from "./tool.ts";
 /**
  * A time zone from what people write: an IANA id ("Asia/Tokyo"), a city in the runtime's own zone
  * list ("tokyo", "New York", "sao paulo"), or a country ("Japan", "portugal") through the runtime's
- * region names and each region's zones. Nothing here is a hand-kept table.
+ * region names and each region's zones, or a city the runtime knows by another name ("Kolkata").
+ * Nothing here is a hand-kept table.
  */
-let index: { cities: Map<string, string>; countries: Map<string, string[]> } | null = null;
+let index: { cities: Map<string, string>; countries: Map<string, string[]>; areas: string[]; aliases: Map<string, string | null> } | null = null;
 
 const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[_\s]+/g, " ").trim();
 
@@ -27,7 +28,31 @@ function build(): NonNullable<typeof index> {
       if (zones.length > 0) countries.set(fold(name!), zones);
     }
   }
-  return { cities, countries };
+  const areas = [...new Set(Intl.supportedValuesOf("timeZone").flatMap((zone) => (zone.includes("/") ? [zone.split("/")[0]!] : [])))];
+  return { cities, countries, areas, aliases: new Map() };
+}
+
+/**
+ * A city the runtime lists under another name: Node's list has Asia/Calcutta and Europe/Kiev, and
+ * people write Kolkata and Kyiv. The runtime's own alias data resolves "Asia/Kolkata", so each
+ * area of the list is tried with the city as an id part; null when none takes it.
+ */
+function aliasZone(key: string, known: NonNullable<typeof index>): string | null {
+  // Old links that name a direction ("Australia/North") are not places people mean.
+  if (!/^[a-z]+( [a-z]+){0,3}$/.test(key) || /^(north|south|east|west)$/.test(key)) return null;
+  if (known.aliases.has(key)) return known.aliases.get(key)!;
+  const city = key.replace(/(^| )([a-z])/g, (_, space: string, letter: string) => (space ? "_" : "") + letter.toUpperCase());
+  let zone: string | null = null;
+  for (const area of known.areas) {
+    try {
+      zone = new Intl.DateTimeFormat("en-US", { timeZone: `${area}/${city}` }).resolvedOptions().timeZone;
+      break;
+    } catch {
+      // Not a zone in this area.
+    }
+  }
+  known.aliases.set(key, zone);
+  return zone;
 }
 
 /** Island and ocean zones come after a country's mainland ones (Portugal: Lisbon, not the Azores). */
@@ -61,7 +86,10 @@ export function placeZones(place: string): string[] | null {
   const city = index.cities.get(key);
   if (city) return [city];
   const zones = index.countries.get(key);
-  if (!zones) return null;
+  if (!zones) {
+    const alias = aliasZone(key, index);
+    return alias ? [alias] : null;
+  }
   const mainland = zones.filter((z) => !REMOTE.test(z));
   return mainland.length > 0 ? mainland : zones;
 }

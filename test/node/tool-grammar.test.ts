@@ -4,9 +4,7 @@ import { MODELS_DIR, MODEL_ID } from "../../models/evaluate.ts";
 import { fromOpenAITools, toOpenAITools } from "../../src/inference/openai-format.ts";
 import { parseAssistantOutput, requestText } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
-import { vocabBytes } from "../../web/engine/constrained.ts";
-import { NumberCopy } from "../../web/engine/number-copy.ts";
-import { OUTSIDE, QuoteCopy, type QuoteState } from "../../web/engine/quote-copy.ts";
+import { vocabBytes } from "../../web/engine/vocab.ts";
 import { CallGrammar, type CallState } from "../../web/engine/tool-grammar.ts";
 
 const tools = defaultTools.specs();
@@ -99,37 +97,5 @@ describe("tool specs over the OpenAI wire", () => {
     expect(wire[0]!.function.parameters).toMatchObject({ properties: { expression: { enum: ["17 times 23"] } } });
     expect(fromOpenAITools(JSON.parse(JSON.stringify(wire))).map((t) => t.choices ?? null)).toEqual(offered.map((t) => t.choices ?? null));
     expect(fromOpenAITools([{ type: "function", function: { name: 3 } }, "junk"])).toEqual([]);
-  });
-});
-
-/** Whether a free answer may be `text`, byte by byte through one of the answer's copy rules. */
-function writesThrough<S>(rule: { step(state: S, byte: number): S | null; complete(state: S): boolean }, start: S, text: string): boolean {
-  let state: S | null = start;
-  for (const byte of encode(text)) {
-    state = rule.step(state, byte);
-    if (state === null) return false;
-  }
-  return rule.complete(state);
-}
-
-describe("numbers in an answer are copies", () => {
-  const numbers = new NumberCopy(['{"timezone":"Europe/Athens","time":"16 Jul 2026, 00:16"}', "what's 43 minus 95.5?"]);
-  const writes = (text: string) => writesThrough(numbers, "", text);
-  it("whole source numbers pass, with the sentence's own punctuation", () => {
-    for (const text of ["It is 16 Jul 2026, 00:16 in Athens.", "You asked for 43 minus 95.5.", "95.5, then 43."]) expect(writes(text), text).toBe(true);
-  });
-  it("numbers no source holds, or digits swapped, do not", () => {
-    for (const text of ["It is 16 Jul 2026, 16:16.", "It is 00:61.", "That's 52.", "2027", "95.55", "0.16"]) expect(writes(text), text).toBe(false);
-  });
-});
-
-describe("quotes in an answer are copies", () => {
-  const quotes = new QuoteCopy(["note that the car needs an oil change", "oil change"]);
-  const writes = (text: string) => writesThrough<QuoteState>(quotes, OUTSIDE, text);
-  it("a quoted span of a source passes; text outside quotes is free", () => {
-    for (const text of ['Saved "oil change".', 'Noted "the car needs an oil change" for you.', "No quotes at all: tomatoes."]) expect(writes(text), text).toBe(true);
-  });
-  it("a quote no source holds, an empty one, one cut inside a word or left open does not", () => {
-    for (const text of ['Noted "tomatoes".', 'Saved "".', 'Saved "oil change', 'Saved "oil chan".']) expect(writes(text), text).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { LogitsProcessor, type Tensor } from "@huggingface/transformers";
-import type { VocabBytes } from "./constrained.ts";
+import type { VocabBytes } from "./vocab.ts";
 
 const BREAKS_JSON = new Set([0x7d, 0x22, 0x7b]); // } " {
 

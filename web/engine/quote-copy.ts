@@ -1,10 +1,10 @@
-import { copyEnds, copyStarts, copyStep, wordSource, type CopySource, type Spans } from "./copy-source.ts";
+import { copyEnds, copyStarts, copyStep, type CopySource, type Spans } from "./copy-source.ts";
 
 /**
- * In a free-form answer, text in double quotes must be a span of the turn's sources (what the user
- * wrote, the calls' arguments, the tools' string results) from word edge to word edge. A tiny
- * model confirming a note wrote `Noted "tomatoes"` for a note titled "oil change" (a title from
- * its training pool); with this it can only quote what is there.
+ * In a free-form answer, text in double quotes must be a copy of one of the turn's sources: which
+ * sources, and whether spans or whole values, free-answer.ts decides. A tiny model confirming a
+ * note wrote `Noted "tomatoes"` for a note titled "oil change" (a title from its training pool);
+ * with this it can only quote what is there.
  */
 const QUOTE = 0x22;
 
@@ -13,10 +13,10 @@ export type QuoteState = { open: false } | { open: true; spans: Spans; offset: n
 export const OUTSIDE: QuoteState = { open: false };
 
 export class QuoteCopy {
-  private readonly sources: CopySource[];
+  private readonly sources: readonly CopySource[];
 
-  constructor(sources: readonly string[]) {
-    this.sources = sources.map(wordSource);
+  constructor(sources: readonly CopySource[]) {
+    this.sources = sources;
   }
 
   /** The state after `byte`, or null when the byte breaks a copy (or closes an empty quote). */

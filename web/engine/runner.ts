@@ -1,6 +1,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
 import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/index.ts";
-import { decodeTurn, vocabBytes, type VocabBytes } from "./constrained.ts";
+import { decodeTurn } from "./decode-turn.ts";
+import { vocabBytes, type VocabBytes } from "./vocab.ts";
 import { GarbledLogits } from "./garbled-logits.ts";
 import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
 import type { EngineFault, Rung } from "./messages.ts";

@@ -1,0 +1,155 @@
+import { AutoModelForCausalLM, AutoTokenizer, env, LogitsProcessor, type Tensor } from "@huggingface/transformers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODELS_DIR, MODEL_ID } from "../../models/evaluate.ts";
+import { parseAssistantOutput, renderPrompt, type ChatMessage } from "../../src/protocol/index.ts";
+import { defaultTools } from "../../src/tools/registry.ts";
+import { decodeTurn } from "../../web/engine/decode-turn.ts";
+import { vocabBytes, type VocabBytes } from "../../web/engine/vocab.ts";
+import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
+import { TextSink } from "../../web/engine/text-sink.ts";
+
+type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
+
+/** Steers the model, whatever it would say: toward `<|call|>` first, then toward tokens spelling `name`. */
+class Steer extends LogitsProcessor {
+  private readonly favoured: number[];
+  private readonly callToken: number;
+  private readonly promptLength: number;
+
+  constructor(vocab: VocabBytes, name: string, promptLength: number) {
+    super();
+    this.favoured = vocab.bytes.flatMap((bytes, id) => {
+      const text = bytes ? new TextDecoder().decode(bytes) : "";
+      return text.length > 1 && name.startsWith(text) ? [id] : [];
+    });
+    this.callToken = vocab.call;
+    this.promptLength = promptLength;
+  }
+  override _call(inputIds: bigint[][], logits: Tensor): Tensor {
+    const scores = (logits as unknown as Tensor[])[0]!.data as Float32Array;
+    if (inputIds[0]!.length === this.promptLength) scores[this.callToken]! += 100;
+    else for (const id of this.favoured) scores[id]! += 100;
+    return logits;
+  }
+}
+
+/** Steers a free answer toward `script`, token by token, for as long as what it wrote still follows the script. */
+class Script extends LogitsProcessor {
+  private readonly vocab: VocabBytes;
+  private readonly script: Uint8Array;
+  private readonly promptLength: number;
+
+  constructor(vocab: VocabBytes, script: string, promptLength: number) {
+    super();
+    this.vocab = vocab;
+    this.script = new TextEncoder().encode(script);
+    this.promptLength = promptLength;
+  }
+  override _call(inputIds: bigint[][], logits: Tensor): Tensor {
+    const scores = (logits as unknown as Tensor[])[0]!.data as Float32Array;
+    const written = inputIds[0]!.slice(this.promptLength).flatMap((id) => [...(this.vocab.bytes[Number(id)] ?? [])]);
+    if (written.some((byte, i) => byte !== this.script[i])) return logits;
+    const rest = this.script.subarray(written.length);
+    this.vocab.bytes.forEach((bytes, id) => {
+      if (bytes && bytes.length > 0 && bytes.length <= rest.length && bytes.every((byte, i) => byte === rest[i])) scores[id]! += 100 + bytes.length;
+    });
+    return logits;
+  }
+}
+
+let tokenizer: Tokenizer;
+let model: CausalLM;
+let vocab: VocabBytes;
+beforeAll(async () => {
+  env.allowRemoteModels = false;
+  env.localModelPath = `${MODELS_DIR}/`;
+  tokenizer = await AutoTokenizer.from_pretrained(MODEL_ID);
+  model = await AutoModelForCausalLM.from_pretrained(MODEL_ID, { dtype: "q8" });
+  vocab = vocabBytes(tokenizer.get_vocab());
+});
+afterAll(() => model.dispose());
+
+describe("a call toward a tool the turn does not offer", () => {
+  const turn = async (request: string, steerTo: string) => {
+    const messages: ChatMessage[] = [{ role: "user", content: request }];
+    const ids = tokenizer.encode(renderPrompt(messages), { add_special_tokens: false });
+    const streamed: string[] = [];
+    let attempts = 0;
+    const generated = await decodeTurn(
+      vocab,
+      defaultTools.offer(messages),
+      messages,
+      ids.length,
+      async (processors, onText) => {
+        attempts++;
+        const output = await model.generate({ ...greedyInputs(ids, 48), logits_processor: processors });
+        const fresh = generatedIds(output, ids.length);
+        onText(tokenizer.decode(fresh, { skip_special_tokens: false }));
+        return fresh;
+      },
+      { before: [new Steer(vocab, steerTo, ids.length)], onText: (text) => streamed.push(text) },
+    );
+    const text = tokenizer.decode(generated, { skip_special_tokens: false });
+    return { output: parseAssistantOutput(text), streamed: streamed.join(""), text, attempts };
+  };
+
+  it("is declined and the turn decoded again as an answer; the declined call never streams", async () => {
+    // "hello there" holds nothing the clock reads: the clock is offered an empty choice.
+    const declined = await turn("hello there", "clock");
+    expect(declined.attempts).toBe(2);
+    expect(declined.output.kind).toBe("text");
+    expect(declined.streamed).toBe(declined.text);
+    expect(declined.streamed).not.toContain("<|call|>");
+  });
+
+  it("a call toward an offered tool goes through, streamed once it is whole", async () => {
+    const kept = await turn("hello there", "save_note");
+    expect(kept.attempts).toBe(1);
+    expect(kept.output).toMatchObject({ kind: "tool_call", call: { name: "save_note" } });
+    expect(kept.streamed).toBe(kept.text);
+  });
+});
+
+describe("an answer that begins an address no source holds", () => {
+  const sent: ChatMessage[] = [
+    { role: "user", content: "shoot an email to ops@example.com: deploy finished" },
+    { role: "assistant", toolCall: { name: "send_email", args: { to: "ops@example.com", subject: "deploy finished", body: "deploy finished" } } },
+    { role: "tool", name: "send_email", content: { sent: true, messageId: "5b2e7c1a" } },
+  ];
+  /** The answer steered toward `script`, streamed token by token as the engine streams it. */
+  const answer = async (script: string) => {
+    const ids = tokenizer.encode(renderPrompt(sent), { add_special_tokens: false });
+    const chunks: string[] = [];
+    let attempts = 0;
+    const generated = await decodeTurn(
+      vocab,
+      defaultTools.offer(sent),
+      sent,
+      ids.length,
+      async (processors, onText) => {
+        attempts++;
+        const output = await model.generate({ ...greedyInputs(ids, 32), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
+        return generatedIds(output, ids.length);
+      },
+      { before: [new Script(vocab, script, ids.length)], onText: (text) => chunks.push(text) },
+    );
+    return { text: tokenizer.decode(generated, { skip_special_tokens: false }), chunks, attempts };
+  };
+
+  it("is decoded again with the source's address at that word; the wrong word never streams", async () => {
+    const wrong = await answer("Done: your email to ano@example.com is sent.");
+    expect(wrong.attempts).toBe(2);
+    expect(wrong.text).toMatch(/^Done: your email to ops@example\.com/);
+    expect(wrong.text).not.toContain("ano");
+    expect(wrong.chunks.join("")).toBe(wrong.text);
+    expect(wrong.chunks.join("|")).not.toContain("ano");
+  });
+
+  it("an answer with the right address is decoded once", async () => {
+    const right = await answer("Done: your email to ops@example.com is sent.");
+    expect(right.attempts).toBe(1);
+    expect(right.text).toMatch(/^Done: your email to ops@example\.com is sent\./);
+    expect(right.chunks.join("")).toBe(right.text);
+  });
+});
