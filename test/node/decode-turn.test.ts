@@ -153,3 +153,43 @@ describe("an answer that begins an address no source holds", () => {
     expect(right.chunks.join("")).toBe(right.text);
   });
 });
+
+describe("an answer about to end on a number the tool result does not hold", () => {
+  const divided: ChatMessage[] = [
+    { role: "user", content: "and what about 391 divided by 17?" },
+    { role: "assistant", toolCall: { name: "calculator", args: { expression: "391 divided by 17" } } },
+    { role: "tool", name: "calculator", content: { value: 23 } },
+  ];
+  const answer = async (script: string) => {
+    const ids = tokenizer.encode(renderPrompt(divided), { add_special_tokens: false });
+    const chunks: string[] = [];
+    let attempts = 0;
+    const generated = await decodeTurn(
+      vocab,
+      defaultTools.offer(divided),
+      divided,
+      ids.length,
+      async (processors, onText) => {
+        attempts++;
+        const output = await model.generate({ ...greedyInputs(ids, 32), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
+        return generatedIds(output, ids.length);
+      },
+      { before: [new Script(vocab, script, ids.length)], onText: (text) => chunks.push(text) },
+    );
+    return { text: tokenizer.decode(generated, { skip_special_tokens: false }), chunks, attempts };
+  };
+
+  it("is decoded again with the result's number there; the wrong one never streams", async () => {
+    const wrong = await answer("The answer is 17.");
+    expect(wrong.attempts).toBe(2);
+    expect(wrong.text).toMatch(/^The answer is 23/);
+    expect(wrong.chunks.join("")).toBe(wrong.text);
+    expect(wrong.chunks.join("|")).not.toContain("17");
+  });
+
+  it("one that ends on the result is decoded once", async () => {
+    const right = await answer("391 divided by 17 is 23.");
+    expect(right.attempts).toBe(1);
+    expect(right.text).toMatch(/^391 divided by 17 is 23\./);
+  });
+});

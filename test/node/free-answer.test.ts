@@ -89,3 +89,43 @@ describe("addresses in an answer are copies", () => {
     expect(none.step({ word: "bob", start: 0, bound: false }, 0x40, 3, false)).toBeNull();
   });
 });
+
+describe("after a tool result, an answer ends on the result's number", () => {
+  const turn: ChatMessage[] = [
+    { role: "user", content: "and what about 391 divided by 17?" },
+    { role: "assistant", toolCall: { name: "calculator", args: { expression: "391 divided by 17" } } },
+    { role: "tool", name: "calculator", content: { value: 23 } },
+  ];
+  const answer = new FreeAnswer(turn, { expect: null, retry: true });
+  /** Where a retry must write the result's number, or "cites" when the answer may end as it is. */
+  const miscited = (text: string) => {
+    let state: AnswerState | null = ANSWER_START;
+    for (const byte of encode(text)) state = state && answer.step(state, byte);
+    if (state === null || !answer.complete(state)) return "refused";
+    return answer.miscited(state, encode(text))?.citations.at(-1) ?? "cites";
+  };
+
+  it("an answer whose last number is the result's may end; the request's numbers may come before it", () => {
+    for (const text of ["The answer is 23.", "391 divided by 17 is 23.", "23"]) expect(miscited(text), text).toBe("cites");
+  });
+  it("one that ends on another number is redone from that number", () => {
+    expect(miscited("The answer is 17.")).toBe("The answer is ".length);
+    expect(miscited("23, not 391")).toBe("23, not ".length);
+  });
+  it("numbers inside quotes or words do not count", () => {
+    const note = new FreeAnswer(
+      [{ role: "user", content: "note: gate code is 4471" }, { role: "assistant", toolCall: { name: "save_note", args: { title: "gate code is 4471", body: "gate code is 4471" } } }, { role: "tool", name: "save_note", content: { saved: true, notes: 3 } }],
+      { expect: null, retry: true },
+    );
+    const end = (text: string) => note.miscited(encode(text).reduce<AnswerState>((state, byte) => note.step(state, byte)!, ANSWER_START), encode(text));
+    expect(end('You have 3 notes; saved "gate code is 4471".')).toBeNull();
+    expect(end('Saved "gate code is 4471". You have 3 notes.')).toBeNull();
+  });
+  it("a retry must write a result number where it was told to, and nothing else before it", () => {
+    const prefix = encode("The answer is ");
+    const retry = new FreeAnswer(turn, { expect: { addresses: [], citations: [prefix.length], prefix }, retry: true });
+    const writes = (text: string) => writesThrough<AnswerState>(retry, ANSWER_START, text);
+    expect(writes("The answer is 23.")).toBe(true);
+    for (const text of ["The answer is 17.", "The answer is about 23.", "The result is 23."]) expect(writes(text), text).toBe(false);
+  });
+});

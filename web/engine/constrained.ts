@@ -1,15 +1,15 @@
 import { LogitsProcessor, type Tensor } from "@huggingface/transformers";
 import { requestText, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
-import { ANSWER_START, FreeAnswer, type AnswerState, type Expect } from "./free-answer.ts";
+import { ANSWER_START, concat, FreeAnswer, type AnswerState, type Expect } from "./free-answer.ts";
 import { CallGrammar, type CallState } from "./tool-grammar.ts";
 import { allows, allowThroughTrie, walkBytes, type VocabBytes } from "./vocab.ts";
 
 export interface ConstraintOptions {
   /** Whether the turn may be a call (off when an earlier attempt was declined). */
   calls: boolean;
-  /** Addresses a retry must write (free-answer.ts); null on a first attempt. */
+  /** What a retry must write (free-answer.ts); null on a first attempt. */
   expect: Expect | null;
-  /** Whether a misaddressed answer may be decoded again (off on the last attempt). */
+  /** Whether an answer may be decoded again (off on the last attempt). */
   retry: boolean;
 }
 
@@ -20,7 +20,8 @@ export interface ConstraintOptions {
  * appear and numbers, quotes and addresses are copies (FreeAnswer). `malformed_model_output`
  * cannot come out for a call unless the token budget runs out. A call whose name the model itself
  * steers toward a tool the turn does not offer is `declined`, and an answer that begins an address
- * no source holds is `misaddressed`: the turn ends there and decodeTurn decodes it again.
+ * no source holds, or would end on a number the tool result does not hold, is to be redone: the
+ * turn ends there and decodeTurn decodes it again.
  */
 export class ToolCallConstraint extends LogitsProcessor {
   private readonly vocab: VocabBytes;
@@ -36,7 +37,8 @@ export class ToolCallConstraint extends LogitsProcessor {
   private folded = 0;
   private readonly callStep: (state: CallState, byte: number) => CallState | null;
   declined = false;
-  misaddressed: Expect | null = null;
+  /** Set when the answer went wrong where a retry can fix it (free-answer.ts): what the retry must write. */
+  redo: Expect | null = null;
 
   constructor(vocab: VocabBytes, tools: readonly ToolSpec[], context: readonly ChatMessage[], promptLength: number, options: ConstraintOptions) {
     super();
@@ -88,14 +90,15 @@ export class ToolCallConstraint extends LogitsProcessor {
   /** A free-form answer: no chat-format token but <|end|>, that only after visible text and with the answer's copies whole. */
   private free(generated: number[], scores: Float32Array, logits: Tensor, best: number): Tensor {
     const { bytes, end, call } = this.vocab;
-    if (this.misaddressed) return only(scores, logits, end);
+    if (this.redo) return only(scores, logits, end);
     const said = generated.some((id) => bytes[id]?.some((b) => b > 0x20));
     const mayEnd = said && this.answers.complete(this.answer);
     const mayCall = generated.length === 0 && this.calls;
     const top = bytes[best];
+    if (best === end && mayEnd) this.redo = this.answers.miscited(this.answer, concat(...this.written));
     if (best === end ? mayEnd : best === call ? mayCall : allows(top, this.answer, this.answers.step)) return only(scores, logits, best);
-    this.misaddressed = top ? this.answers.misaddressed(this.answer, top, concat(this.written)) : null;
-    if (this.misaddressed) return only(scores, logits, end);
+    this.redo = top ? this.answers.misaddressed(this.answer, top, concat(...this.written)) : null;
+    if (this.redo) return only(scores, logits, end);
     const allowed = new Uint8Array(scores.length);
     allowThroughTrie(this.vocab.trie, this.answer, this.answers.step, allowed);
     allowed[end] = mayEnd ? 1 : 0;
@@ -110,16 +113,6 @@ function only(scores: Float32Array, logits: Tensor, id: number): Tensor {
   scores.fill(-Infinity);
   scores[id] = 0;
   return logits;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
 
 function argmax(scores: Float32Array): number {

@@ -1,22 +1,24 @@
 import { LogitsProcessorList, type LogitsProcessor } from "@huggingface/transformers";
 import { CHAT_TOKENS, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
 import { ToolCallConstraint } from "./constrained.ts";
-import type { Expect } from "./free-answer.ts";
+import type { Expect, Hold } from "./free-answer.ts";
 import type { VocabBytes } from "./vocab.ts";
 
-/** Retries of a misaddressed answer: each pins one more address, so a few cover any real answer. */
-const ADDRESS_RETRIES = 3;
+/** Retries of an answer: each pins one more address or cited number, so a few cover any real answer. */
+const ANSWER_RETRIES = 3;
 
-/** Where text is handed on up to: the end of the last whole word, or everything. */
-const lastWordEnd = (text: string) => Math.max(text.lastIndexOf(" "), text.lastIndexOf("\n")) + 1;
+/** How far an answer's text may be handed on while the attempt may still be redone. */
+const passable = (text: string, hold: Hold) => (hold === "none" ? text.length : hold === "word" ? Math.max(text.lastIndexOf(" "), text.lastIndexOf("\n")) + 1 : 0);
 
 /**
  * Decodes one turn: `run` generates with the `logits_processor` list it is given, `before` (a chaos
  * lever) first, then the constraint unless `tools` is null (unconstrained, as the eval's baseline).
- * A declined call is decoded again with calls off, and a misaddressed answer again with the
- * address required (constrained.ts). Greedy decoding repeats an attempt's text up to where it went
- * wrong, so what reached `onText` stays true: call text is held until its attempt ends, a word
- * that may still be retried until it ends, and a retry hands on only what is new.
+ * A declined call is decoded again with calls off, and an answer that went wrong again with what
+ * it must write there (an address, a cited number; constrained.ts). Greedy decoding repeats an
+ * attempt's text up to where it went wrong, so what reached `onText` stays true: call text is held
+ * until its attempt ends, answer text as long as it may be redone (a word that may become an
+ * address, or all of an answer that must end on the result's number), and a retry hands on only
+ * what is new.
  */
 export async function decodeTurn<T>(
   vocab: VocabBytes,
@@ -41,14 +43,14 @@ export async function decodeTurn<T>(
     const output = await run(list, (chunk) => {
       text += chunk;
       isCall ??= text.startsWith(CHAT_TOKENS.call);
-      if (!isCall) pass(constraint?.answers.retries ? lastWordEnd(text) : text.length);
+      if (!isCall) pass(passable(text, constraint?.answers.holds ?? "none"));
     });
-    const again = constraint?.declined || constraint?.misaddressed;
+    const again = constraint?.declined || constraint?.redo;
     if (!again) pass(text.length);
-    return { output, declined: constraint?.declined ?? false, misaddressed: constraint?.misaddressed ?? null };
+    return { output, declined: constraint?.declined ?? false, redo: constraint?.redo ?? null };
   };
   let result = await attempt(true, null, true);
   if (result.declined) result = await attempt(false, null, true);
-  for (let retries = 1; result.misaddressed; retries++) result = await attempt(false, result.misaddressed, retries < ADDRESS_RETRIES);
+  for (let retries = 1; result.redo; retries++) result = await attempt(false, result.redo, retries < ANSWER_RETRIES);
   return result.output;
 }

@@ -1,28 +1,35 @@
 import type { ChatMessage, Json } from "../../src/protocol/index.ts";
 import { AddressCopy, NO_WORD, type AddressState } from "./address-copy.ts";
+import { Citation, NO_CITATION, type CitationState } from "./citation.ts";
 import { wholeSource, wordSource, type CopySource } from "./copy-source.ts";
 import { NumberCopy } from "./number-copy.ts";
 import { OUTSIDE, QuoteCopy, type QuoteState } from "./quote-copy.ts";
 import type { ByteStep } from "./vocab.ts";
 
-/** Where a free answer stands: the number being written ("" when none), any open quote, the word that may be an address, and the byte offset. */
+/** Where a free answer stands: the number being written ("" when none), any open quote, the word that may be an address, the numbers cited, and the byte offset. */
 export interface AnswerState {
   run: string;
   quote: QuoteState;
   address: AddressState;
+  citation: CitationState;
   pos: number;
 }
 
-export const ANSWER_START: AnswerState = { run: "", quote: OUTSIDE, address: NO_WORD, pos: 0 };
+export const ANSWER_START: AnswerState = { run: "", quote: OUTSIDE, address: NO_WORD, citation: NO_CITATION, pos: 0 };
 
 /**
- * What a retry of a misaddressed answer must write: exactly `prefix` (the earlier attempt's bytes
- * up to its last misaddressed word), and an address from the sources at each offset in `at`.
+ * What a retry of an answer must write: exactly `prefix` (the earlier attempt's bytes up to where
+ * it went wrong), an address from the sources at each offset in `addresses`, and a number from the
+ * tool result at each offset in `citations`.
  */
 export interface Expect {
-  at: readonly number[];
+  addresses: readonly number[];
+  citations: readonly number[];
   prefix: Uint8Array;
 }
+
+/** How much of an answer a stream holds back while it may still be decoded again. */
+export type Hold = "none" | "word" | "all";
 
 const strings = (value: Json): string[] => (typeof value === "string" ? [value] : value && typeof value === "object" ? Object.values(value).flatMap(strings) : []);
 
@@ -36,26 +43,32 @@ function numberSources(messages: readonly ChatMessage[]): string[] {
   return messages.flatMap((m) => (m.role === "user" ? [m.content] : m.role === "tool" ? [JSON.stringify(m.content)] : []));
 }
 
+/** The messages of the turn being answered: after the last user message. */
+const currentTurn = (messages: readonly ChatMessage[]) => messages.slice(messages.findLastIndex((m) => m.role === "user") + 1);
+
 /**
  * What an answer may quote. After a call, a whole argument or string result of this turn's calls:
  * the note is "oil change", not "car needs an" (run 13 quoted spans of the request: `Noted "Sam"`
  * for a note titled "a birthday present"). Otherwise a span of what the user wrote.
  */
 function quoteSources(messages: readonly ChatMessage[]): CopySource[] {
-  const turn = messages.slice(messages.findLastIndex((m) => m.role === "user") + 1);
+  const turn = currentTurn(messages);
   if (turn.some((m) => m.role === "tool")) return sourceTexts(turn).map(wholeSource);
   return messages.flatMap((m) => (m.role === "user" ? [wordSource(m.content)] : []));
 }
 
 /**
  * The rules of a free-form answer: its numbers, quotes and email addresses are copies of the
- * turn's sources (NumberCopy, QuoteCopy, AddressCopy). With `retry`, an address begun that no
- * source holds is reported (`misaddressed`) for decodeTurn to decode again; without, it is masked.
+ * turn's sources (NumberCopy, QuoteCopy, AddressCopy), and after a tool result its last number is
+ * the result's (Citation). With `retry`, an address begun that no source holds, or an answer about
+ * to end on another number, is reported (`redo`) for decodeTurn to decode again; without, an
+ * address is masked and the citation not required.
  */
 export class FreeAnswer {
   private readonly numbers: NumberCopy;
   private readonly quotes: QuoteCopy;
   private readonly addresses: AddressCopy;
+  private readonly citation: Citation;
   private readonly expect: Expect | null;
   private readonly retry: boolean;
   readonly step: ByteStep<AnswerState>;
@@ -64,6 +77,7 @@ export class FreeAnswer {
     this.numbers = new NumberCopy(numberSources(context));
     this.quotes = new QuoteCopy(quoteSources(context));
     this.addresses = new AddressCopy(sourceTexts(context));
+    this.citation = new Citation(currentTurn(context).flatMap((m) => (m.role === "tool" ? [JSON.stringify(m.content)] : [])));
     this.expect = options.expect;
     this.retry = options.retry;
     this.step = (state, byte) => {
@@ -72,9 +86,10 @@ export class FreeAnswer {
     };
   }
 
-  /** Whether a word being written may still be decoded again (so a stream holds it until it ends). */
-  get retries(): boolean {
-    return this.retry && this.addresses.any;
+  /** What may still be decoded again: the whole answer (its last number), the word being written (an address), or nothing. */
+  get holds(): Hold {
+    if (!this.retry) return "none";
+    return this.citation.active ? "all" : this.addresses.any ? "word" : "none";
   }
 
   private advance(state: AnswerState, byte: number): AnswerState | { misaddressed: number } | null {
@@ -83,9 +98,11 @@ export class FreeAnswer {
     const run = this.numbers.step(state.run, byte);
     const quote = run === null ? null : this.quotes.step(state.quote, byte);
     if (quote === null) return null;
-    const address = this.addresses.step(state.address, byte, state.pos, expect?.at.includes(state.pos) ?? false);
+    const citation = this.citation.step(state.citation, byte, state.pos, state.run, run!, state.quote.open, expect?.citations.includes(state.pos) ?? false);
+    if (citation === null) return null;
+    const address = this.addresses.step(state.address, byte, state.pos, expect?.addresses.includes(state.pos) ?? false);
     if (address === null || "misaddressed" in address) return this.retry ? address : null;
-    return { run: run!, quote, address, pos: state.pos + 1 };
+    return { run: run!, quote, address, citation, pos: state.pos + 1 };
   }
 
   /** Whether the answer may end here: numbers whole, no quote open, any address whole. */
@@ -102,15 +119,31 @@ export class FreeAnswer {
     for (const byte of token) {
       const next = this.advance(current, byte);
       if (next === null) return null;
-      if ("misaddressed" in next) {
-        const at = next.misaddressed;
-        const bytes = new Uint8Array(written.length + token.length);
-        bytes.set(written);
-        bytes.set(token, written.length);
-        return { at: [...(this.expect?.at ?? []), at], prefix: bytes.slice(0, at) };
-      }
+      if ("misaddressed" in next) return this.redo(concat(written, token), { addresses: next.misaddressed });
       current = next;
     }
     return null;
   }
+
+  /** When the answer would end on a number the tool result does not hold: what a retry must write instead. */
+  miscited(state: AnswerState, written: Uint8Array): Expect | null {
+    const at = this.retry ? this.citation.miscited(state.citation, state.run) : null;
+    return at === null ? null : this.redo(written, { citations: at });
+  }
+
+  private redo(bytes: Uint8Array, at: { addresses?: number; citations?: number }): Expect {
+    const addresses = [...(this.expect?.addresses ?? []), ...(at.addresses === undefined ? [] : [at.addresses])];
+    const citations = [...(this.expect?.citations ?? []), ...(at.citations === undefined ? [] : [at.citations])];
+    return { addresses, citations, prefix: bytes.slice(0, at.addresses ?? at.citations) };
+  }
+}
+
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }

@@ -9,6 +9,9 @@ const SEPARATORS = new Set([0x2e, 0x3a, 0x2c]); // . : ,
 /** A whole number was followed by a separator: a digit now would start a number no source has. */
 const AFTER_SEPARATOR = "\u0000";
 
+/** The number being written in NumberCopy's `run`, or null when none is open. */
+export const openNumber = (run: string): string | null => (run === "" || run === AFTER_SEPARATOR ? null : run);
+
 export class NumberCopy {
   private readonly whole = new Set<string>();
   private readonly prefixes = new Set<string>();
@@ -33,6 +36,16 @@ export class NumberCopy {
     // whole number it may end a sentence ("is 52.") but not start another number ("16:16").
     if (this.prefixes.has(run + ch)) return run + ch;
     return this.whole.has(run) ? AFTER_SEPARATOR : null;
+  }
+
+  /** Whether `number` is a whole number of the sources. */
+  has(number: string): boolean {
+    return this.whole.has(number);
+  }
+
+  /** Whether `run` begins a number of the sources. */
+  begins(run: string): boolean {
+    return this.prefixes.has(run);
   }
 
   /** Whether the answer may end with `run` open. */
