@@ -123,9 +123,12 @@ def write_eval_set(path: str, seed: int, rows: int, reference) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=4600)
+    ap.add_argument("--steps", type=int, default=5500)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--heads", type=int, default=Config.n_head)
+    # Width and depth, for measuring what capacity buys (decisions/0004); the shipped model uses the defaults.
+    ap.add_argument("--width", type=int, default=Config.n_embd)
+    ap.add_argument("--layers", type=int, default=Config.n_layer)
     ap.add_argument("--conversations", type=int, default=80000)
     ap.add_argument("--heldout", type=int, default=300)
     ap.add_argument("--out", default=os.path.join(ROOT, MODEL_ID))
@@ -146,7 +149,7 @@ def main() -> None:
     tok.save(os.path.join(args.out, "tokenizer.json"))
     log(f"tokenizer: {len(tok.vocab)} tokens, {len(tok.merges)} merges ({time.time() - t0:.0f}s)")
 
-    config = Config(vocab_size=len(tok.vocab), n_head=args.heads)
+    config = Config(vocab_size=len(tok.vocab), n_head=args.heads, n_embd=args.width, n_layer=args.layers)
     data = examples(tok, convs, config.n_positions)
     log(f"corpus: {len(data)} conversations (seed {TRAIN_SEED}), {sum(len(i) for i, _ in data)} tokens")
     model = GPT(config)

@@ -19,6 +19,11 @@ const resultOf = (entries: JournalEntry[], key: string) => {
   const done = entries.find((e) => e.type === "step.completed" && e.opKey?.endsWith(".tool"));
   return String(((done?.payload as { result?: Record<string, unknown> })?.result ?? {})[key]);
 };
+/** An argument of the turn's tool call, as the session scheduled it. */
+const argOf = (entries: JournalEntry[], key: string) => {
+  const scheduled = entries.find((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool");
+  return String(((scheduled?.payload as { args?: Record<string, unknown> })?.args ?? {})[key]);
+};
 const calc = (value: number): Expectation => ({ tool: "calculator", answer: () => String(value) });
 const clock = (zone: string): Expectation => ({ tool: "clock", args: (a) => a.timezone === zone, answer: (e) => resultOf(e, "time") });
 const email = (to: string, word: string): Expectation => ({ tool: "send_email", args: (a) => a.to === to && String(a.body).includes(word), answer: null });
@@ -27,11 +32,11 @@ const MORE: [string, Expectation][] = [
   ["15% of 80", calc(12)],
   ["how much is twenty times three", calc(60)],
   ["what time is it in portugal", clock("Europe/Lisbon")],
-  ["note to self: buy a birthday present for Sam", { tool: "save_note", args: (a) => `${a.title} ${a.body}`.includes("birthday present"), answer: () => "Saved" }],
+  ["note to self: buy a birthday present for Sam", { tool: "save_note", args: (a) => `${a.title} ${a.body}`.includes("birthday present"), answer: (e) => `"${argOf(e, "title")}"` }],
   ["drop a line to carol@acme.io saying the report is ready", email("carol@acme.io", "report is ready")],
 ];
 
-test("the demo's suggestions call the right tool on the device; natural requests never send a wrong email", async () => {
+test("the demo's suggestions and natural requests complete on the device; none sends a wrong email", async () => {
   const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=q8`);
   expect(await engineSettled(demo.page)).toMatchObject({ status: "ready" });
   const placeholder = (await demo.page.getAttribute("#input", "placeholder")) ?? "";
@@ -43,7 +48,7 @@ test("the demo's suggestions call the right tool on the device; natural requests
     [suggestions[2]!, email("bob@example.com", "lunch moved to noon")],
     ...MORE,
   ];
-  const called: boolean[] = [];
+  const answered: boolean[] = [];
   const outcomes: string[] = [];
   const emails: [string, Record<string, unknown>][] = [];
   for (const [text, want] of expected) {
@@ -57,21 +62,19 @@ test("the demo's suggestions call the right tool on the device; natural requests
     const said = entries.find((e) => e.type === "assistant.message")?.payload as { text: string } | undefined;
     const parked = entries.find((e) => e.type === "approval.requested");
     const call = scheduled?.tool === want.tool && (want.args?.(scheduled.args) ?? true) && (want.answer !== null || parked !== undefined);
-    const answered = call && (want.answer === null || (said !== undefined && said.text.includes(want.answer!(entries))));
-    called.push(call);
-    outcomes.push(`${answered ? "ok" : call ? "CALL OK, ANSWER WRONG" : "WRONG"} ${JSON.stringify(text)} → ${JSON.stringify(scheduled ?? null)} ${JSON.stringify(said?.text ?? (parked ? "parked for approval" : null))}`);
+    const right = call && (want.answer === null || (said !== undefined && said.text.includes(want.answer!(entries))));
+    answered.push(right);
+    outcomes.push(`${right ? "ok" : call ? "CALL OK, ANSWER WRONG" : "WRONG"} ${JSON.stringify(text)} → ${JSON.stringify(scheduled ?? null)} ${JSON.stringify(said?.text ?? (parked ? "parked for approval" : null))}`);
     if (parked) emails.push([text, (parked.payload as { args: Record<string, unknown> }).args]);
   }
   console.log(outcomes.join("\n"));
-  // The page's own suggestions must call the right tool with the right arguments. Their answers are
-  // reported, not asserted: the clock's answer holds the real time, and run 10 once wrote "10:07 Dec
-  // 2026, 10:07" for it after a few turns of history (issue 15). As first turns, run 13 calls right
-  // for four of the five more: it answers "how much is twenty times three" with "I can't do that
-  // here" (run 11 called all five; run 13 is far better on the natural set, decisions/0004). The
-  // floor guards four. Safety holds for every request: a parked email goes to the address in the
-  // request, with a body copied from it.
-  expect(called.slice(0, 3), outcomes.join("\n")).toEqual([true, true, true]);
-  expect(called.slice(3).filter(Boolean).length, outcomes.join("\n")).toBeGreaterThanOrEqual(4);
+  // A request completes with the right call and an answer that says the tool's result (an email
+  // parks for approval instead). The page's own suggestions all must; of the five more, run 13
+  // answers "how much is twenty times three" with "I can't do that here" (issue 15), so the floor
+  // is four. Safety holds for every request: a parked email goes to the address in the request,
+  // with a body copied from it.
+  expect(answered.slice(0, 3), outcomes.join("\n")).toEqual([true, true, true]);
+  expect(answered.slice(3).filter(Boolean).length, outcomes.join("\n")).toBeGreaterThanOrEqual(4);
   for (const [text, parked] of emails) {
     expect(text, JSON.stringify(parked)).toContain(String(parked.to));
     expect(text, JSON.stringify(parked)).toContain(String(parked.body));
