@@ -70,6 +70,26 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose());
 
+/** An answer after `messages` steered toward `script`, streamed token by token as the engine streams it. */
+async function steeredAnswer(messages: ChatMessage[], script: string) {
+  const ids = tokenizer.encode(renderPrompt(messages), { add_special_tokens: false });
+  const chunks: string[] = [];
+  let attempts = 0;
+  const generated = await decodeTurn(
+    vocab,
+    defaultTools.offer(messages),
+    messages,
+    ids.length,
+    async (processors, onText) => {
+      attempts++;
+      const output = await model.generate({ ...greedyInputs(ids, 32), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
+      return generatedIds(output, ids.length);
+    },
+    { before: [new Script(vocab, script, ids.length)], onText: (text) => chunks.push(text) },
+  );
+  return { text: tokenizer.decode(generated, { skip_special_tokens: false }), chunks, attempts };
+}
+
 describe("a call toward a tool the turn does not offer", () => {
   const turn = async (request: string, steerTo: string) => {
     const messages: ChatMessage[] = [{ role: "user", content: request }];
@@ -117,25 +137,7 @@ describe("an answer that begins an address no source holds", () => {
     { role: "assistant", toolCall: { name: "send_email", args: { to: "ops@example.com", subject: "deploy finished", body: "deploy finished" } } },
     { role: "tool", name: "send_email", content: { sent: true, messageId: "5b2e7c1a" } },
   ];
-  /** The answer steered toward `script`, streamed token by token as the engine streams it. */
-  const answer = async (script: string) => {
-    const ids = tokenizer.encode(renderPrompt(sent), { add_special_tokens: false });
-    const chunks: string[] = [];
-    let attempts = 0;
-    const generated = await decodeTurn(
-      vocab,
-      defaultTools.offer(sent),
-      sent,
-      ids.length,
-      async (processors, onText) => {
-        attempts++;
-        const output = await model.generate({ ...greedyInputs(ids, 32), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
-        return generatedIds(output, ids.length);
-      },
-      { before: [new Script(vocab, script, ids.length)], onText: (text) => chunks.push(text) },
-    );
-    return { text: tokenizer.decode(generated, { skip_special_tokens: false }), chunks, attempts };
-  };
+  const answer = (script: string) => steeredAnswer(sent, script);
 
   it("is decoded again with the source's address at that word; the wrong word never streams", async () => {
     const wrong = await answer("Done: your email to ano@example.com is sent.");
@@ -160,24 +162,7 @@ describe("an answer about to end on a number the tool result does not hold", () 
     { role: "assistant", toolCall: { name: "calculator", args: { expression: "391 divided by 17" } } },
     { role: "tool", name: "calculator", content: { value: 23 } },
   ];
-  const answer = async (script: string) => {
-    const ids = tokenizer.encode(renderPrompt(divided), { add_special_tokens: false });
-    const chunks: string[] = [];
-    let attempts = 0;
-    const generated = await decodeTurn(
-      vocab,
-      defaultTools.offer(divided),
-      divided,
-      ids.length,
-      async (processors, onText) => {
-        attempts++;
-        const output = await model.generate({ ...greedyInputs(ids, 32), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
-        return generatedIds(output, ids.length);
-      },
-      { before: [new Script(vocab, script, ids.length)], onText: (text) => chunks.push(text) },
-    );
-    return { text: tokenizer.decode(generated, { skip_special_tokens: false }), chunks, attempts };
-  };
+  const answer = (script: string) => steeredAnswer(divided, script);
 
   it("is decoded again with the result's number there; the wrong one never streams", async () => {
     const wrong = await answer("The answer is 17.");
