@@ -70,8 +70,8 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose());
 
-/** An answer after `messages` steered toward `script`, streamed token by token as the engine streams it. */
-async function steeredAnswer(messages: ChatMessage[], script: string) {
+/** A turn after `messages` with `steer` pushing the model, streamed token by token as the engine streams it. */
+async function steered(messages: ChatMessage[], steer: (promptLength: number) => LogitsProcessor) {
   const ids = tokenizer.encode(renderPrompt(messages), { add_special_tokens: false });
   const chunks: string[] = [];
   let attempts = 0;
@@ -82,36 +82,21 @@ async function steeredAnswer(messages: ChatMessage[], script: string) {
     ids.length,
     async (processors, onText) => {
       attempts++;
-      const output = await model.generate({ ...greedyInputs(ids, 32), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
+      const output = await model.generate({ ...greedyInputs(ids, 48), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
       return generatedIds(output, ids.length);
     },
-    { before: [new Script(vocab, script, ids.length)], onText: (text) => chunks.push(text) },
+    { before: [steer(ids.length)], onText: (text) => chunks.push(text) },
   );
   return { text: tokenizer.decode(generated, { skip_special_tokens: false }), chunks, attempts };
 }
 
+/** An answer after `messages` steered toward `script`. */
+const steeredAnswer = (messages: ChatMessage[], script: string) => steered(messages, (promptLength) => new Script(vocab, script, promptLength));
+
 describe("a call toward a tool the turn does not offer", () => {
   const turn = async (request: string, steerTo: string) => {
-    const messages: ChatMessage[] = [{ role: "user", content: request }];
-    const ids = tokenizer.encode(renderPrompt(messages), { add_special_tokens: false });
-    const streamed: string[] = [];
-    let attempts = 0;
-    const generated = await decodeTurn(
-      vocab,
-      defaultTools.offer(messages),
-      messages,
-      ids.length,
-      async (processors, onText) => {
-        attempts++;
-        const output = await model.generate({ ...greedyInputs(ids, 48), logits_processor: processors });
-        const fresh = generatedIds(output, ids.length);
-        onText(tokenizer.decode(fresh, { skip_special_tokens: false }));
-        return fresh;
-      },
-      { before: [new Steer(vocab, steerTo, ids.length)], onText: (text) => streamed.push(text) },
-    );
-    const text = tokenizer.decode(generated, { skip_special_tokens: false });
-    return { output: parseAssistantOutput(text), streamed: streamed.join(""), text, attempts };
+    const { text, chunks, attempts } = await steered([{ role: "user", content: request }], (promptLength) => new Steer(vocab, steerTo, promptLength));
+    return { output: parseAssistantOutput(text), streamed: chunks.join(""), text, attempts };
   };
 
   it("is declined and the turn decoded again as an answer; the declined call never streams", async () => {
