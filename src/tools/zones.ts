@@ -17,7 +17,12 @@ function regionZones(region: string): string[] {
 
 function build(): NonNullable<typeof index> {
   const cities = new Map<string, string>();
-  for (const zone of Intl.supportedValuesOf("timeZone")) cities.set(fold(zone.split("/").at(-1)!), zone);
+  const areas = new Set<string>();
+  for (const zone of Intl.supportedValuesOf("timeZone")) {
+    const parts = zone.split("/");
+    cities.set(fold(parts.at(-1)!), zone);
+    if (parts.length > 1) areas.add(parts[0]!);
+  }
   const countries = new Map<string, string[]>();
   const names = new Intl.DisplayNames(["en"], { type: "region" });
   for (let a = 65; a <= 90; a++) {
@@ -28,8 +33,7 @@ function build(): NonNullable<typeof index> {
       if (zones.length > 0) countries.set(fold(name!), zones);
     }
   }
-  const areas = [...new Set(Intl.supportedValuesOf("timeZone").flatMap((zone) => (zone.includes("/") ? [zone.split("/")[0]!] : [])))];
-  return { cities, countries, areas, aliases: new Map() };
+  return { cities, countries, areas: [...areas], aliases: new Map() };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { WholeValues } from "./copy-source.ts";
+
 /**
  * In a free-form answer, an email address must be one the turn's sources hold, whole. A tiny model
  * confirming a mail to ops@example.com wrote "ano@example.com": the domain copied, the name from
@@ -23,24 +25,21 @@ export const NO_WORD: AddressState = { word: "", start: 0, bound: false };
 export type AddressStep = AddressState | null | { misaddressed: number };
 
 export class AddressCopy {
-  private readonly whole = new Set<string>();
-  private readonly prefixes = new Set<string>();
+  private readonly addresses = new WholeValues();
 
   constructor(sources: readonly string[]) {
     for (const source of sources) {
       for (const run of source.match(/[A-Za-z0-9._%+\-@]+/g) ?? []) {
         // A sentence may end right after an address: "write to bob@example.com."
         const address = run.replace(/\.+$/, "");
-        if (!address.includes("@")) continue;
-        this.whole.add(address);
-        for (let i = 1; i <= address.length; i++) this.prefixes.add(address.slice(0, i));
+        if (address.includes("@")) this.addresses.add(address);
       }
     }
   }
 
   /** Whether any source holds an address (else an "@" in an answer is simply not allowed). */
   get any(): boolean {
-    return this.whole.size > 0;
+    return this.addresses.size > 0;
   }
 
   /**
@@ -54,13 +53,13 @@ export class AddressCopy {
     }
     const word = state.word + String.fromCharCode(byte);
     if (state.word === "" && (expected || byte === AT)) {
-      if (this.prefixes.has(word)) return { word, start: pos, bound: true };
+      if (this.addresses.begins(word)) return { word, start: pos, bound: true };
       return byte === AT && !expected && this.any ? { misaddressed: pos } : null;
     }
-    if (state.bound) return this.prefixes.has(word) || this.endsWithDot(word) ? { ...state, word } : null;
+    if (state.bound) return this.addresses.begins(word) || this.endsWithDot(word) ? { ...state, word } : null;
     if (byte !== AT) return state.word === "" ? { word, start: pos, bound: false } : { ...state, word };
     // The word turns out to be an address: it must be the start of one the sources hold.
-    if (this.prefixes.has(word)) return { ...state, word, bound: true };
+    if (this.addresses.begins(word)) return { ...state, word, bound: true };
     return this.any ? { misaddressed: state.start } : null;
   }
 
@@ -71,10 +70,10 @@ export class AddressCopy {
 
   /** A bound word may end as a whole address, or one followed by the sentence's full stop. */
   private ends(word: string): boolean {
-    return this.whole.has(word) || this.endsWithDot(word);
+    return this.addresses.has(word) || this.endsWithDot(word);
   }
 
   private endsWithDot(word: string): boolean {
-    return word.endsWith(".") && this.whole.has(word.slice(0, -1));
+    return word.endsWith(".") && this.addresses.has(word.slice(0, -1));
   }
 }

@@ -52,3 +52,31 @@ export function copyStep(sources: readonly CopySource[], spans: Spans, offset: n
 export function copyEnds(sources: readonly CopySource[], spans: Spans, offset: number): boolean {
   return offset > 0 && spans.some(([m, i]) => sources[m]!.ends.has(i + offset));
 }
+
+/**
+ * Values an answer may copy whole (numbers, addresses), with every prefix of each, so a copy can
+ * be checked byte by byte as it is written.
+ */
+export class WholeValues {
+  private readonly whole = new Set<string>();
+  private readonly prefixes = new Set<string>();
+
+  add(value: string): void {
+    this.whole.add(value);
+    for (let i = 1; i <= value.length; i++) this.prefixes.add(value.slice(0, i));
+  }
+
+  /** Whether `value` is one of the values, whole. */
+  has(value: string): boolean {
+    return this.whole.has(value);
+  }
+
+  /** Whether `text` begins one of the values. */
+  begins(text: string): boolean {
+    return this.prefixes.has(text);
+  }
+
+  get size(): number {
+    return this.whole.size;
+  }
+}

@@ -1,3 +1,5 @@
+import { WholeValues } from "./copy-source.ts";
+
 /**
  * In a free-form answer, numbers (digit runs with `.` `:` `,` inside, as in "6.4383", "01:15",
  * "4,500") must be whole numbers that appear in the turn's sources: tool results and what the user
@@ -13,43 +15,37 @@ const AFTER_SEPARATOR = "\u0000";
 export const openNumber = (run: string): string | null => (run === "" || run === AFTER_SEPARATOR ? null : run);
 
 export class NumberCopy {
-  private readonly whole = new Set<string>();
-  private readonly prefixes = new Set<string>();
+  private readonly numbers = new WholeValues();
 
   constructor(sources: readonly string[]) {
-    for (const source of sources) {
-      for (const run of source.match(/\d+(?:[.:,]\d+)*/g) ?? []) {
-        this.whole.add(run);
-        for (let i = 1; i <= run.length; i++) this.prefixes.add(run.slice(0, i));
-      }
-    }
+    for (const source of sources) for (const run of source.match(/\d+(?:[.:,]\d+)*/g) ?? []) this.numbers.add(run);
   }
 
   /** The open run after `byte`, "" when none is open, or null when the byte breaks a copy. */
   step(run: string, byte: number): string | null {
     if (run === AFTER_SEPARATOR) return isDigit(byte) ? null : this.step("", byte);
     const ch = String.fromCharCode(byte);
-    if (isDigit(byte)) return this.prefixes.has(run + ch) ? run + ch : null;
+    if (isDigit(byte)) return this.numbers.begins(run + ch) ? run + ch : null;
     if (run === "") return "";
-    if (!SEPARATORS.has(byte)) return this.whole.has(run) ? "" : null;
+    if (!SEPARATORS.has(byte)) return this.numbers.has(run) ? "" : null;
     // A separator continues a number only where a source number does ("6." of "6.43"); after a
     // whole number it may end a sentence ("is 52.") but not start another number ("16:16").
-    if (this.prefixes.has(run + ch)) return run + ch;
-    return this.whole.has(run) ? AFTER_SEPARATOR : null;
+    if (this.numbers.begins(run + ch)) return run + ch;
+    return this.numbers.has(run) ? AFTER_SEPARATOR : null;
   }
 
   /** Whether `number` is a whole number of the sources. */
   has(number: string): boolean {
-    return this.whole.has(number);
+    return this.numbers.has(number);
   }
 
   /** Whether `run` begins a number of the sources. */
   begins(run: string): boolean {
-    return this.prefixes.has(run);
+    return this.numbers.begins(run);
   }
 
   /** Whether the answer may end with `run` open. */
   complete(run: string): boolean {
-    return run === "" || run === AFTER_SEPARATOR || this.whole.has(run);
+    return run === "" || run === AFTER_SEPARATOR || this.numbers.has(run);
   }
 }
