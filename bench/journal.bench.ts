@@ -1,10 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { it } from "vitest";
-import { PROTOCOL_VERSION, RUNTIME_VERSION, type SessionCreated } from "../src/protocol";
-import { Journal } from "../src/session/journal";
-import { SCHEMA } from "../src/session/schema";
-import { mean, printTable, type BenchRow } from "./table";
+import { PROTOCOL_VERSION, RUNTIME_VERSION, type SessionCreated } from "../src/protocol/index.ts";
+import { Journal } from "../src/session/journal.ts";
+import { SCHEMA } from "../src/session/schema.ts";
+import { mean, printTable, type BenchRow } from "./table.ts";
 
 const SMALL = 10;
 const LARGE = 10_000;

@@ -26,9 +26,9 @@ export interface NaturalRow {
  */
 export async function loadTemplates(path = join(import.meta.dirname, "eval", "templates.json")): Promise<RegExp[]> {
   const { wrappers, prefixes, suffixes } = JSON.parse(await readFile(path, "utf8")) as { wrappers: string[]; prefixes: string[]; suffixes: string[] };
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const optional = (texts: string[]) => `(?:${texts.map(escape).join("|")})?`;
-  return wrappers.map((w) => new RegExp(`^${optional(prefixes)}${w.split(/\{[a-z]+\}/).map(escape).join(".+")}${optional(suffixes)}$`, "is"));
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const optional = (texts: string[]) => `(?:${texts.map(escapeRegExp).join("|")})?`;
+  return wrappers.map((w) => new RegExp(`^${optional(prefixes)}${w.split(/\{[a-z]+\}/).map(escapeRegExp).join(".+")}${optional(suffixes)}$`, "is"));
 }
 
 export async function loadNatural(path: string): Promise<NaturalRow[]> {

@@ -1,6 +1,6 @@
-import { app } from "./api/app";
+import { app } from "./api/app.ts";
 
-export { AgentSession } from "./session/agent-session";
-export { Mailbox } from "./mailbox/mailbox";
+export { AgentSession } from "./session/agent-session.ts";
+export { Mailbox } from "./mailbox/mailbox.ts";
 
 export default app satisfies ExportedHandler<Env>;

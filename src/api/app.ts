@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { PROTOCOL_VERSION, RUNTIME_VERSION } from "../protocol";
-import { requireDeployment, type AppEnv } from "./auth";
-import { dev } from "./dev";
-import { errorResponse, notFound } from "./errors";
-import { sessions } from "./sessions";
+import { PROTOCOL_VERSION, RUNTIME_VERSION } from "../protocol/index.ts";
+import { requireDeployment, type AppEnv } from "./auth.ts";
+import { dev } from "./dev.ts";
+import { errorResponse, notFound } from "./errors.ts";
+import { sessions } from "./sessions.ts";
 
 export const app = new Hono<AppEnv>();
 

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { DormantError, sha256Hex } from "../protocol";
-import { deploymentProblems, parseCreateKeys } from "../config/deployment";
-import type { Caller, TenantScope } from "../session/caller";
-import { verifyToken, type TokenClaims } from "./tokens";
+import { DormantError, sha256Hex } from "../protocol/index.ts";
+import { deploymentProblems, parseCreateKeys } from "../config/deployment.ts";
+import type { Caller, TenantScope } from "../session/caller.ts";
+import { verifyToken, type TokenClaims } from "./tokens.ts";
 
 export type AppEnv = { Bindings: Env; Variables: { claims: TokenClaims } };
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { DormantError, MAX_BODY_BYTES, parseJson } from "../protocol";
+import { DormantError, MAX_BODY_BYTES, parseJson } from "../protocol/index.ts";
 
 /** Reads a JSON body, refusing oversized ones before and after reading (Content-Length can lie). */
 export async function readJson(c: Context, max = MAX_BODY_BYTES): Promise<{ value: unknown; text: string }> {

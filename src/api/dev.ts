@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { DormantError, TENANT_PATTERN } from "../protocol";
-import { isLocalDevelopment } from "../config/deployment";
-import type { AppEnv } from "./auth";
+import { DormantError, TENANT_PATTERN } from "../protocol/index.ts";
+import { isLocalDevelopment } from "../config/deployment.ts";
+import type { AppEnv } from "./auth.ts";
 
 /**
  * Local development only: what the local mail provider holds, as a real provider's dashboard would

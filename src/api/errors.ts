@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { DormantError } from "../protocol";
+import { DormantError } from "../protocol/index.ts";
 
 /** Every failure leaves as `{ error: { code, message } }` with the code's HTTP status. */
 export function errorResponse(error: Error, c: Context): Response {

@@ -12,13 +12,13 @@ import {
   requireRecord,
   type IssuedToken,
   type SessionCreated,
-} from "../protocol";
-import type { AgentSession } from "../session/agent-session";
-import { CALLER_HEADER, inScope } from "../session/caller";
-import { unwrap } from "../session/rpc";
-import { appKeyScope, callerOf, requireSessionToken, tokenSecret, type AppEnv } from "./auth";
-import { readJson } from "./body";
-import { signToken, type TokenRequest } from "./tokens";
+} from "../protocol/index.ts";
+import type { AgentSession } from "../session/agent-session.ts";
+import { CALLER_HEADER, inScope } from "../session/caller.ts";
+import { unwrap } from "../session/rpc.ts";
+import { appKeyScope, callerOf, requireSessionToken, tokenSecret, type AppEnv } from "./auth.ts";
+import { readJson } from "./body.ts";
+import { signToken, type TokenRequest } from "./tokens.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 

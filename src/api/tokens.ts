@@ -8,8 +8,8 @@ import {
   TOKEN_ROLES,
   isRecord,
   type TokenRole,
-} from "../protocol";
-import { MIN_SECRET_CHARS } from "../config/deployment";
+} from "../protocol/index.ts";
+import { MIN_SECRET_CHARS } from "../config/deployment.ts";
 
 /** What a session capability token grants: one session, for one tenant, in one role, until `exp`. */
 export interface TokenClaims {

@@ -1,4 +1,4 @@
-import { TENANT_PATTERN } from "../protocol";
+import { TENANT_PATTERN } from "../protocol/index.ts";
 
 /**
  * The token secret committed in `.dev.vars` for local development. A deployment that runs with it

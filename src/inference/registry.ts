@@ -1,7 +1,7 @@
-import type { DataPolicy, ProviderId } from "../protocol";
-import { OpenAICompatibleProvider } from "./openai-compatible";
-import type { InferenceProviderV1 } from "./provider";
-import { WorkersAIProvider, type AiBinding } from "./workers-ai";
+import type { DataPolicy, ProviderId } from "../protocol/index.ts";
+import { OpenAICompatibleProvider } from "./openai-compatible.ts";
+import type { InferenceProviderV1 } from "./provider.ts";
+import { WorkersAIProvider, type AiBinding } from "./workers-ai.ts";
 
 /** The env a worker may configure providers with; each is optional and off unless set. */
 export interface InferenceEnv {

@@ -1,4 +1,4 @@
-import { InferenceError } from "./provider";
+import { InferenceError } from "./provider.ts";
 
 /** The `data:` payloads of a server-sent-events stream, JSON-parsed; stops at `[DONE]`. */
 export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
@@ -8,8 +8,7 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
     for (;;) {
       const { value, done } = await reader.read();
       if (value) buffer += value;
-      let boundary: number;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) !== -1) {
+      for (let boundary = buffer.search(/\r?\n\r?\n/); boundary !== -1; boundary = buffer.search(/\r?\n\r?\n/)) {
         const event = buffer.slice(0, boundary);
         buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, "");
         const data = event.split(/\r?\n/).filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trimStart()).join("\n");

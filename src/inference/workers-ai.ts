@@ -1,7 +1,7 @@
-import { isRecord } from "../protocol";
-import { parseToolArguments, toOpenAIMessages, toOpenAITools, toolCallOutput } from "./openai-format";
-import { InferenceError, type InferenceProviderV1, type InferenceRequestV1, type InferenceResultV1 } from "./provider";
-import { sseData } from "./sse";
+import { isRecord } from "../protocol/index.ts";
+import { parseToolArguments, toOpenAIMessages, toOpenAITools, toolCallOutput } from "./openai-format.ts";
+import { InferenceError, type InferenceProviderV1, type InferenceRequestV1, type InferenceResultV1 } from "./provider.ts";
+import { sseData } from "./sse.ts";
 
 /** The part of the `Ai` binding this provider uses (typed loosely: model names are open-ended here). */
 export interface AiBinding {

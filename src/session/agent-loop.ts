@@ -3,21 +3,22 @@ import {
   HOSTED_PREFIX,
   parseAssistantOutput,
   type AppendResult,
+  type AssistantOutput,
   type ChatMessage,
   type DeviceUnavailableReason,
   type Json,
   type LeaseOffer,
   type Receipt,
   type StepRuntime,
-} from "../protocol";
-import type { ToolRegistry } from "../tools/registry";
-import { fitTurns, retryShrinks } from "./context";
-import type { HostedSteps } from "./hosted-steps";
-import { Leases } from "./leases";
-import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits";
-import type { OperationRecord } from "./operations";
-import type { SessionStore } from "./session-store";
-import type { ToolRunner } from "./tool-runner";
+} from "../protocol/index.ts";
+import type { ToolRegistry } from "../tools/registry.ts";
+import { fitTurns, retryShrinks } from "./context.ts";
+import type { HostedSteps } from "./hosted-steps.ts";
+import { Leases } from "./leases.ts";
+import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits.ts";
+import type { OperationRecord } from "./operations.ts";
+import type { SessionStore } from "./session-store.ts";
+import type { ToolRunner } from "./tool-runner.ts";
 
 /** Where inference steps go: the session's connected device clients. */
 export interface DeviceTransport {
@@ -129,7 +130,7 @@ export class AgentLoop {
     if (receipt.ranOn === "device" && receipt.model.startsWith(HOSTED_PREFIX)) {
       throw new DormantError("invalid_request", "a device cannot stamp its answer as hosted");
     }
-    let parsed;
+    let parsed: AssistantOutput;
     try {
       parsed = parseAssistantOutput(answer.output);
     } catch (error) {
@@ -186,7 +187,7 @@ export class AgentLoop {
   /** A lease ran out or its holder went away: the step goes back to the router. */
   expireLease(opKey: string, reason: string): void {
     const op = this.store.ops.get(opKey);
-    if (!op || op.kind !== "inference" || op.status !== "in_flight" || op.leaseId === null || op.leaseHolder === null) return;
+    if (op?.kind !== "inference" || op.status !== "in_flight" || op.leaseId === null || op.leaseHolder === null) return;
     this.failInference(opKey, op.leaseId, op.leaseHolder, reason, `lease ended: ${reason}`, true);
   }
 
@@ -232,7 +233,10 @@ export class AgentLoop {
 
   private offer(op: OperationRecord): void {
     const holder = this.devices.pickDevice();
-    if (!holder) return this.hosted.route(op, this.devices.unavailableReason());
+    if (!holder) {
+      this.hosted.route(op, this.devices.unavailableReason());
+      return;
+    }
     const { leaseId, deadline } = this.store.tx(() => this.leases.acquire(op, holder));
     this.devices.offer(holder, this.leaseOffer(op, leaseId, deadline));
   }

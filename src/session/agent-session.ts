@@ -17,24 +17,24 @@ import {
   type SessionView,
   type UncertainResolution,
   type WakeRecord,
-} from "../protocol";
-import { isLocalDevelopment } from "../config/deployment";
-import { configuredProviders } from "../inference/registry";
-import { defaultTools } from "../tools/registry";
-import { AgentLoop } from "./agent-loop";
-import { Approvals } from "./approvals";
-import { admit, CALLER_HEADER, type Access, type Caller, type TenantScope } from "./caller";
-import { Failpoints } from "./failpoints";
-import { FrameRouter, oversize, refOf, type FrameContext } from "./frame-router";
-import { HostedSteps } from "./hosted-steps";
-import { readMeta, writeMeta } from "./meta";
-import { rpcError, type RpcResult } from "./rpc";
-import { SCHEMA } from "./schema";
-import { SessionStore } from "./session-store";
-import { SessionSockets } from "./sockets";
-import { ToolRunner } from "./tool-runner";
-import { sessionStats, sessionView } from "./views";
-import { WakeClock } from "./wake-clock";
+} from "../protocol/index.ts";
+import { isLocalDevelopment } from "../config/deployment.ts";
+import { configuredProviders } from "../inference/registry.ts";
+import { defaultTools } from "../tools/registry.ts";
+import { AgentLoop } from "./agent-loop.ts";
+import { Approvals } from "./approvals.ts";
+import { admit, CALLER_HEADER, type Access, type Caller, type TenantScope } from "./caller.ts";
+import { Failpoints } from "./failpoints.ts";
+import { FrameRouter, oversize, refOf, type FrameContext } from "./frame-router.ts";
+import { HostedSteps } from "./hosted-steps.ts";
+import { readMeta, writeMeta } from "./meta.ts";
+import { rpcError, type RpcResult } from "./rpc.ts";
+import { SCHEMA } from "./schema.ts";
+import { SessionStore } from "./session-store.ts";
+import { SessionSockets } from "./sockets.ts";
+import { ToolRunner } from "./tool-runner.ts";
+import { sessionStats, sessionView } from "./views.ts";
+import { WakeClock } from "./wake-clock.ts";
 
 /**
  * One agent session. The constructor only wires objects; storage is touched lazily by the first

@@ -1,5 +1,5 @@
-import { DormantError } from "../protocol";
-import type { AgentLoop } from "./agent-loop";
+import { DormantError } from "../protocol/index.ts";
+import type { AgentLoop } from "./agent-loop.ts";
 
 /**
  * Approval decisions. A parked approval is only rows (operation + timer), so the session holds no
@@ -29,7 +29,7 @@ export class Approvals {
   expire(opKey: string): void {
     const { store } = this.loop;
     const op = store.ops.get(opKey);
-    if (!op || op.approval !== "pending") return;
+    if (op?.approval !== "pending") return;
     store.tx(() => {
       store.ops.update(opKey, { approval: "expired" });
       store.append("approval.expired", { after: store.meta.approvalTimeoutSeconds }, opKey);

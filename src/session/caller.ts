@@ -1,4 +1,4 @@
-import { DormantError, type TokenRole } from "../protocol";
+import { DormantError, type TokenRole } from "../protocol/index.ts";
 
 /**
  * Who is asking, as the API worker verified it from the token: the session object checks the

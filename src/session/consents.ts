@@ -7,9 +7,9 @@ import {
   type DataClass,
   type DeviceUnavailableReason,
   type Json,
-} from "../protocol";
-import type { InferenceProviderV1 } from "../inference/provider";
-import type { SessionStore } from "./session-store";
+} from "../protocol/index.ts";
+import type { InferenceProviderV1 } from "../inference/provider.ts";
+import type { SessionStore } from "./session-store.ts";
 
 /** An Allow-once grant ends with its turn or this soon; a session grant lasts a working day unless revoked. */
 export const TURN_GRANT_TTL_MS = 15 * 60_000;

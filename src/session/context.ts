@@ -1,4 +1,4 @@
-import type { ChatMessage } from "../protocol";
+import type { ChatMessage } from "../protocol/index.ts";
 
 /**
  * Cuts recent messages to whole turns (from a user message on), the shape every training

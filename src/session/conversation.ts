@@ -1,4 +1,4 @@
-import type { ChatMessage } from "../protocol";
+import type { ChatMessage } from "../protocol/index.ts";
 
 /** The conversation as rows (one per message), so a long session never hits the 2 MB row cap. */
 export class Conversation {

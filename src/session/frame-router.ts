@@ -5,12 +5,12 @@ import {
   type ClientFrame,
   type DeviceUnavailableReason,
   type Receipt,
-} from "../protocol";
-import type { AgentLoop } from "./agent-loop";
-import type { Approvals } from "./approvals";
-import { authorize, type Action } from "./caller";
-import { JOURNAL_PAGE } from "./limits";
-import type { SessionSockets } from "./sockets";
+} from "../protocol/index.ts";
+import type { AgentLoop } from "./agent-loop.ts";
+import type { Approvals } from "./approvals.ts";
+import { authorize, type Action } from "./caller.ts";
+import { JOURNAL_PAGE } from "./limits.ts";
+import type { SessionSockets } from "./sockets.ts";
 
 /** What a frame needs: the session's loop and approvals (the object hands them over once awake). */
 export interface FrameContext {

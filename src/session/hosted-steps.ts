@@ -7,13 +7,13 @@ import {
   type DeviceUnavailableReason,
   type ProviderId,
   type ServerFrame,
-} from "../protocol";
-import { InferenceError, type InferenceProviderV1 } from "../inference/provider";
-import { pickProvider } from "../inference/registry";
-import type { AgentLoop } from "./agent-loop";
-import { Consents } from "./consents";
-import { HOSTED_MAX_TOKENS } from "./limits";
-import type { OperationRecord } from "./operations";
+} from "../protocol/index.ts";
+import { InferenceError, type InferenceProviderV1 } from "../inference/provider.ts";
+import { pickProvider } from "../inference/registry.ts";
+import type { AgentLoop } from "./agent-loop.ts";
+import { Consents } from "./consents.ts";
+import { HOSTED_MAX_TOKENS } from "./limits.ts";
+import type { OperationRecord } from "./operations.ts";
 
 export interface HostedDeps {
   providers: Map<ProviderId, InferenceProviderV1>;
@@ -129,7 +129,7 @@ export class HostedSteps {
     const { store } = this.loop;
     if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
     const op = store.ops.get(opKey);
-    if (!op || op.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
+    if (op?.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
     const grant = consentId === null ? null : this.consents.validFor(consentId);
     if (!grant) throw new DormantError("consent_required", `a hosted step needs a valid consent grant for this turn or session`);
     if (op.status !== "not_started") throw new DormantError("operation_not_pending", `step ${opKey} is ${op.status}`);

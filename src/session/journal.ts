@@ -1,4 +1,4 @@
-import type { Json, JournalEntry, JournalEventType, JournalPage, VersionStamp } from "../protocol";
+import type { Json, JournalEntry, JournalEventType, JournalPage, VersionStamp } from "../protocol/index.ts";
 
 interface JournalRow extends Record<string, SqlStorageValue> {
   seq: number;

@@ -1,6 +1,6 @@
-import { DormantError, type JsonObject } from "../protocol";
-import type { OperationRecord, Operations } from "./operations";
-import type { Timers } from "./timers";
+import { DormantError, type JsonObject } from "../protocol/index.ts";
+import type { OperationRecord, Operations } from "./operations.ts";
+import type { Timers } from "./timers.ts";
 
 /** What the lease owner needs of the store: operations, the lease timers and the journal. */
 export interface LeaseStore {
@@ -36,7 +36,7 @@ export class Leases {
    */
   held(opKey: string, leaseId: string, holder: string): OperationRecord {
     const op = this.store.ops.get(opKey);
-    if (!op || op.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
+    if (op?.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
     if (op.status !== "in_flight" || op.leaseId !== leaseId || op.leaseHolder !== holder) {
       throw new DormantError("lease_mismatch", `this connection does not hold a lease on step ${opKey}`);
     }

@@ -1,5 +1,5 @@
-import { DEFAULT_POLICY, SESSION_DEFAULTS } from "../protocol";
-import type { SessionMeta } from "./session-store";
+import { DEFAULT_POLICY, SESSION_DEFAULTS } from "../protocol/index.ts";
+import type { SessionMeta } from "./session-store.ts";
 
 /**
  * Reads the session's meta row; also reports rows read, for cold-start accounting. An object that

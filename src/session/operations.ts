@@ -5,7 +5,7 @@ import type {
   OperationStatus,
   OperationView,
   ToolEffect,
-} from "../protocol";
+} from "../protocol/index.ts";
 
 export interface OperationRecord {
   opKey: string;

@@ -1,4 +1,4 @@
-import { DormantError, type ErrorBody } from "../protocol";
+import { DormantError, type ErrorBody } from "../protocol/index.ts";
 
 /**
  * What an AgentSession RPC method returns. Typed errors travel as data because workerd RPC keeps

@@ -7,13 +7,13 @@ import {
   type JournalEventType,
   type SessionOptions,
   type VersionStamp,
-} from "../protocol";
-import { Conversation } from "./conversation";
-import { IdempotencyStore } from "./idempotency";
-import { Journal } from "./journal";
-import { Operations } from "./operations";
-import { Revocations } from "./revocations";
-import { Timers } from "./timers";
+} from "../protocol/index.ts";
+import { Conversation } from "./conversation.ts";
+import { IdempotencyStore } from "./idempotency.ts";
+import { Journal } from "./journal.ts";
+import { Operations } from "./operations.ts";
+import { Revocations } from "./revocations.ts";
+import { Timers } from "./timers.ts";
 
 export interface SessionMeta extends SessionOptions {
   id: string;

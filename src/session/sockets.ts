@@ -1,6 +1,6 @@
-import type { ClientRole, DeviceUnavailableReason, JournalEntry, LeaseOffer, ServerFrame } from "../protocol";
-import type { DeviceTransport } from "./agent-loop";
-import type { Caller } from "./caller";
+import type { ClientRole, DeviceUnavailableReason, JournalEntry, LeaseOffer, ServerFrame } from "../protocol/index.ts";
+import type { DeviceTransport } from "./agent-loop.ts";
+import type { Caller } from "./caller.ts";
 
 /** Kept in the socket's attachment (survives hibernation; well under the 16 KB limit). */
 export interface SocketAttachment {

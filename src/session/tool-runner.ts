@@ -1,10 +1,10 @@
-import { DormantError, type Json, type ToolCall, type UncertainResolution } from "../protocol";
-import type { Tool, ToolContext } from "../tools/tool";
-import { ToolError } from "../tools/tool";
-import type { AgentLoop } from "./agent-loop";
-import type { Failpoints } from "./failpoints";
-import { MAX_ATTEMPTS, STATUS_RETRY_MS } from "./limits";
-import type { OperationRecord } from "./operations";
+import { DormantError, type Json, type ToolCall, type UncertainResolution } from "../protocol/index.ts";
+import type { EffectStatus, Tool, ToolContext } from "../tools/tool.ts";
+import { ToolError } from "../tools/tool.ts";
+import type { AgentLoop } from "./agent-loop.ts";
+import type { Failpoints } from "./failpoints.ts";
+import { MAX_ATTEMPTS, STATUS_RETRY_MS } from "./limits.ts";
+import type { OperationRecord } from "./operations.ts";
 
 /**
  * Runs tool operations and owns their failure semantics. The operation is marked `in_flight` in
@@ -147,7 +147,7 @@ export class ToolRunner {
   private async askStatus(op: OperationRecord, tool: Tool): Promise<void> {
     const { store } = this.loop;
     this.statusAsked.add(op.opKey);
-    let status;
+    let status: EffectStatus;
     try {
       status = await tool.status!(op.args ?? {}, this.context(op));
     } catch {
@@ -168,7 +168,7 @@ export class ToolRunner {
   resolve(opKey: string, outcome: UncertainResolution): void {
     const { store } = this.loop;
     const op = store.ops.get(opKey);
-    if (!op || op.kind !== "tool") throw new DormantError("not_found", `no tool operation ${opKey}`);
+    if (op?.kind !== "tool") throw new DormantError("not_found", `no tool operation ${opKey}`);
     if (op.status !== "effect_uncertain") {
       throw new DormantError("operation_not_pending", `operation ${opKey} is ${op.status}, not effect_uncertain`);
     }

@@ -1,6 +1,6 @@
-import type { SessionStats, SessionView, WakeRecord } from "../protocol";
-import type { AgentLoop } from "./agent-loop";
-import { toView } from "./operations";
+import type { SessionStats, SessionView, WakeRecord } from "../protocol/index.ts";
+import type { AgentLoop } from "./agent-loop.ts";
+import { toView } from "./operations.ts";
 
 /** The session as a client reads it: status, recent messages, open operations and what each waits for. */
 export function sessionView(loop: AgentLoop): SessionView {

@@ -1,4 +1,4 @@
-import type { WakeRecord } from "../protocol";
+import type { WakeRecord } from "../protocol/index.ts";
 
 /** Wake records kept per session (older ones are dropped). */
 export const WAKES_KEPT = 50;

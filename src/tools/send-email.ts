@@ -1,4 +1,4 @@
-import type { Mailbox } from "../mailbox/mailbox";
+import type { Mailbox } from "../mailbox/mailbox.ts";
 import { ToolError, stringArg, type Tool, type ToolContext } from "./tool.ts";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

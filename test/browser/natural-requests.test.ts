@@ -17,12 +17,12 @@ interface Expectation {
 
 const resultOf = (entries: JournalEntry[], key: string) => {
   const done = entries.find((e) => e.type === "step.completed" && e.opKey?.endsWith(".tool"));
-  return String(((done?.payload as { result?: Record<string, unknown> })?.result ?? {})[key]);
+  return String((done?.payload as { result?: Record<string, unknown> })?.result?.[key]);
 };
 /** An argument of the turn's tool call, as the session scheduled it. */
 const argOf = (entries: JournalEntry[], key: string) => {
   const scheduled = entries.find((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool");
-  return String(((scheduled?.payload as { args?: Record<string, unknown> })?.args ?? {})[key]);
+  return String((scheduled?.payload as { args?: Record<string, unknown> })?.args?.[key]);
 };
 const calc = (value: number): Expectation => ({ tool: "calculator", answer: () => String(value) });
 const clock = (zone: string): Expectation => ({ tool: "clock", args: (a) => a.timezone === zone, answer: (e) => resultOf(e, "time") });
@@ -62,7 +62,7 @@ test("the demo's suggestions and natural requests complete on the device; none s
     const said = entries.find((e) => e.type === "assistant.message")?.payload as { text: string } | undefined;
     const parked = entries.find((e) => e.type === "approval.requested");
     const call = scheduled?.tool === want.tool && (want.args?.(scheduled.args) ?? true) && (want.answer !== null || parked !== undefined);
-    const right = call && (want.answer === null || (said !== undefined && said.text.includes(want.answer!(entries))));
+    const right = call && (want.answer === null || said?.text.includes(want.answer!(entries)) === true);
     answered.push(right);
     outcomes.push(`${right ? "ok" : call ? "CALL OK, ANSWER WRONG" : "WRONG"} ${JSON.stringify(text)} → ${JSON.stringify(scheduled ?? null)} ${JSON.stringify(said?.text ?? (parked ? "parked for approval" : null))}`);
     if (parked) emails.push([text, (parked.payload as { args: Record<string, unknown> }).args]);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { IssuedToken, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated, SessionStats } from "../../src/protocol";
-import { FAILPOINTS, type FailpointName } from "../../src/session/failpoints";
-import { startDevServer, type DevServer } from "./dev-server";
+import type { IssuedToken, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
+import { FAILPOINTS, type FailpointName } from "../../src/session/failpoints.ts";
+import { startDevServer, type DevServer } from "./dev-server.ts";
 
 // SIGKILL of the whole `npm start` stack at each step boundary of an approved send_email, then a
 // restart on the same state with no client at all: the alarm alone must settle every operation,

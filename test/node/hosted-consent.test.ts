@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ConsentGrant, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol";
-import { useDevServer } from "./dev-server";
+import type { ConsentGrant, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
+import { useDevServer } from "./dev-server.ts";
 
 // The consent gate against npm start's real stack: wrangler dev (workerd, SQLite Durable Object)
 // and the local hosted server (our model on onnxruntime-node), whose request log proves what

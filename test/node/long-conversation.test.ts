@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, JournalEntry, JournalPage, SessionCreated } from "../../src/protocol";
-import { useDevServer } from "./dev-server";
+import type { ChatMessage, JournalEntry, JournalPage, SessionCreated } from "../../src/protocol/index.ts";
+import { useDevServer } from "./dev-server.ts";
 
 // A 500-turn conversation answered by the local hosted server (our model, npm start's stack), with
 // every tenth turn forced to fail at the provider. Failed turns must not poison the ones after.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DormantError, parseAssistantOutput, parseClientFrame, renderPrompt, type ChatMessage } from "../../src/protocol";
-import { evaluate } from "../../src/tools/calculator";
+import { DormantError, parseAssistantOutput, parseClientFrame, renderPrompt, type ChatMessage } from "../../src/protocol/index.ts";
+import { evaluate } from "../../src/tools/calculator.ts";
 
 describe("chat format", () => {
   const conversation: ChatMessage[] = [

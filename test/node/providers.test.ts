@@ -26,7 +26,7 @@ let calls = 0;
 
 beforeAll(async () => {
   hosted = await startHostedServer({ port: 0 });
-  failing = createServer((req, res) => {
+  failing = createServer((_req, res) => {
     calls++;
     const step = script.shift() ?? { status: 500 };
     setTimeout(() => res.writeHead(step.status, { "content-type": "application/json" }).end('{"error":{"message":"scripted"}}'), step.delayMs ?? 0);
@@ -94,7 +94,10 @@ describe("Workers AI provider", () => {
 
   it("streams `response` pieces and passes the conversation and tools in OpenAI shape", async () => {
     const seen: Record<string, unknown>[] = [];
-    const ai = { run: async (_model: string, inputs: Record<string, unknown>) => (seen.push(inputs), sse([{ response: "Hel" }, { response: "lo" }])) };
+    const ai = { run: async (_model: string, inputs: Record<string, unknown>) => {
+      seen.push(inputs);
+      return sse([{ response: "Hel" }, { response: "lo" }]);
+    } };
     const deltas: string[] = [];
     const result = await new WorkersAIProvider(ai).generate(request([{ role: "user", content: "hi" }], deltas));
     expect(result).toMatchObject({ output: "Hello", model: "@cf/meta/llama-3.1-8b-instruct" });

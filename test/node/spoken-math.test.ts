@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { evaluate } from "../../src/tools/calculator";
-import { spokenMath } from "../../src/tools/spoken-math";
+import { evaluate } from "../../src/tools/calculator.ts";
+import { spokenMath } from "../../src/tools/spoken-math.ts";
 
 describe("the calculator reads what people write", () => {
   const cases: [string, number][] = [

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol";
-import { startDevServer, type DevServer } from "./dev-server";
+import type { JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
+import { startDevServer, type DevServer } from "./dev-server.ts";
 
 let server: DevServer;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveZone } from "../../src/tools/zones";
+import { resolveZone } from "../../src/tools/zones.ts";
 
 describe("the clock takes places as people name them", () => {
   const cases: [string, string][] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FAILED_TURN_REPLY, MAX_TURN_STEPS } from "../../src/session/limits";
-import { createSession, ScriptedClient, toolCall, untilJournal, waitFor } from "./helpers";
+import { FAILED_TURN_REPLY, MAX_TURN_STEPS } from "../../src/session/limits.ts";
+import { createSession, ScriptedClient, toolCall, untilJournal, waitFor } from "./helpers.ts";
 
 describe("the agent loop's defined failure behaviour", () => {
   it("an unavailable tool or bad arguments become a tool error the model sees, not a crash", async () => {

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createSession, errorOf, evict, mailbox, untilJournal, waitFor } from "./helpers";
-import { parkOnEmailApproval } from "./flows";
+import { createSession, errorOf, evict, mailbox, untilJournal, waitFor } from "./helpers.ts";
+import { parkOnEmailApproval } from "./flows.ts";
 
 describe("approvals", () => {
   it("park with no compute: only rows and an alarm at the expiry", async () => {

@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentSession } from "../../src/session/agent-session";
-import { FAILPOINTS } from "../../src/session/failpoints";
-import { createSession, evict, mailbox, untilJournal, waitFor } from "./helpers";
-import { EMAIL_ARGS, parkOnEmailApproval } from "./flows";
+import type { AgentSession } from "../../src/session/agent-session.ts";
+import { FAILPOINTS } from "../../src/session/failpoints.ts";
+import { createSession, evict, mailbox, untilJournal, waitFor } from "./helpers.ts";
+import { EMAIL_ARGS, parkOnEmailApproval } from "./flows.ts";
 
 const WATCHDOG_SECONDS = 1;
 

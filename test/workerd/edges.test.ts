@@ -1,8 +1,8 @@
 import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_FRAME_BYTES } from "../../src/protocol";
-import { api, createSession, errorOf, ScriptedClient } from "./helpers";
+import { MAX_FRAME_BYTES } from "../../src/protocol/index.ts";
+import { api, createSession, errorOf, ScriptedClient } from "./helpers.ts";
 
 const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 
@@ -63,7 +63,7 @@ describe("frames past the limit", () => {
 
 describe("creation is atomic", () => {
   it("when the token cannot be signed, no session object is initialised", async () => {
-    const { app } = await import("../../src/api/app");
+    const { app } = await import("../../src/api/app.ts");
     const before = (await listDurableObjectIds(env.AGENT_SESSION)).length;
     const broken = { ...env, SESSION_TOKEN_SECRET: "too-short" };
     const res = await app.fetch(new Request("http://dormant.test/v1/sessions", { method: "POST", body: "{}" }), broken);

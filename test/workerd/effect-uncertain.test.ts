@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentSession } from "../../src/session/agent-session";
-import type { FailpointName } from "../../src/session/failpoints";
-import { createSession, errorOf, evict, mailbox, untilJournal, waitFor, type TestSession } from "./helpers";
-import { EMAIL_ARGS, parkOnEmailApproval } from "./flows";
+import type { AgentSession } from "../../src/session/agent-session.ts";
+import type { FailpointName } from "../../src/session/failpoints.ts";
+import { createSession, errorOf, evict, mailbox, untilJournal, type TestSession } from "./helpers.ts";
+import { EMAIL_ARGS, parkOnEmailApproval } from "./flows.ts";
 
 /** Approves a send_email and crashes the session at `failpoint`; returns the op key. */
 async function crashDuringSend(session: TestSession, failpoint: FailpointName): Promise<string> {

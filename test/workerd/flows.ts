@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { ScriptedClient, toolCall, waitFor, type TestSession } from "./helpers";
+import { ScriptedClient, toolCall, waitFor, type TestSession } from "./helpers.ts";
 
 export const EMAIL_ARGS = { to: "ops@example.com", subject: "Deploy", body: "Deploying now." };
 

@@ -1,8 +1,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { AgentSession } from "../../src/session/agent-session";
-import type { IssuedToken, JournalEntry, JournalEventType, LeaseOffer, ServerFrame, SessionCreated, SessionStats, TokenRole } from "../../src/protocol";
+import type { AgentSession } from "../../src/session/agent-session.ts";
+import type { IssuedToken, JournalEntry, JournalEventType, LeaseOffer, ServerFrame, SessionCreated, SessionStats, TokenRole } from "../../src/protocol/index.ts";
 
 export const BASE = "http://dormant.test";
 

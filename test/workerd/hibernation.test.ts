@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSession, evict, ScriptedClient, stats } from "./helpers";
+import { createSession, evict, ScriptedClient, stats } from "./helpers.ts";
 
 describe("WebSockets across hibernation", () => {
   it("stay connected through eviction, and messages after the wake are handled", async () => {

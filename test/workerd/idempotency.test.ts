@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSession, errorOf, evict } from "./helpers";
+import { createSession, errorOf, evict } from "./helpers.ts";
 
 const message = (text: string) => ({ type: "user.message", text });
 

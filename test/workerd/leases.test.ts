@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentSession } from "../../src/session/agent-session";
-import { createSession, ScriptedClient, waitFor } from "./helpers";
+import type { AgentSession } from "../../src/session/agent-session.ts";
+import { createSession, ScriptedClient, waitFor } from "./helpers.ts";
 
 /** What the session holds for a step, read from storage (what a leak of the lease id would reveal). */
 async function leaseOf(stub: DurableObjectStub<AgentSession>, opKey: string): Promise<{ leaseId: string; holder: string }> {

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { app } from "../../src/api/app";
-import { DEV_TOKEN_SECRET } from "../../src/config/deployment";
-import type { SessionCreated } from "../../src/protocol";
-import { errorOf } from "./helpers";
+import { app } from "../../src/api/app.ts";
+import { DEV_TOKEN_SECRET } from "../../src/config/deployment.ts";
+import type { SessionCreated } from "../../src/protocol/index.ts";
+import { errorOf } from "./helpers.ts";
 
 // The real Worker app under a production-like env: the same bindings, without `.dev.vars`'s
 // DORMANT_ENV=development, and with the secrets each case names.

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createSession, errorOf, mailbox, ScriptedClient, untilJournal, waitFor } from "./helpers";
-import { EMAIL_ARGS, parkOnEmailApproval } from "./flows";
+import { api, createSession, errorOf, mailbox, ScriptedClient, untilJournal, waitFor } from "./helpers.ts";
+import { EMAIL_ARGS, parkOnEmailApproval } from "./flows.ts";
 
 describe("roles: who may decide an external effect", () => {
   it("under the default policy the proposing device cannot approve its own send_email; an approver can", async () => {

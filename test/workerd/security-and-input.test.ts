@@ -1,10 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { signToken } from "../../src/api/tokens";
-import type { TokenRole } from "../../src/protocol";
-import { MAX_BODY_BYTES, MAX_MESSAGE_CHARS } from "../../src/protocol";
-import { api, createSession, errorOf, ScriptedClient } from "./helpers";
+import { signToken } from "../../src/api/tokens.ts";
+import type { TokenRole } from "../../src/protocol/index.ts";
+import { MAX_BODY_BYTES, MAX_MESSAGE_CHARS } from "../../src/protocol/index.ts";
+import { api, createSession, errorOf, ScriptedClient } from "./helpers.ts";
 
 const sign = async (sid: string, tenant: string, role: TokenRole = "device", now?: number) =>
   (await signToken(env.SESSION_TOKEN_SECRET, { sid, tenant, role }, now)).token;

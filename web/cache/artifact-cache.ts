@@ -1,18 +1,12 @@
 import { createStore, del, get, set, type UseStore } from "idb-keyval";
 import { sha256Hex } from "../../src/protocol/index.ts";
 import { ClientError } from "../errors.ts";
-import { download } from "./download.ts";
+import { download, type PinnedFile } from "./download.ts";
 import type { CacheEvent } from "./events.ts";
 import { checkQuota, probeQuota, requestPersistence } from "./quota.ts";
 
+export type { PinnedFile } from "./download.ts";
 export type { CacheEvent, CacheProgress } from "./events.ts";
-
-/** A file pinned by a manifest: where to get it and what it must hash to. */
-export interface PinnedFile {
-  url: string;
-  sha256: string;
-  bytes: number;
-}
 
 /** What one `load` cost, per phase; feeds the cold start breakdown. */
 export interface CacheLoad {

@@ -1,5 +1,11 @@
 import { ClientError } from "../errors.ts";
-import type { PinnedFile } from "./artifact-cache.ts";
+
+/** A file pinned by a manifest: where to get it and what it must hash to. */
+export interface PinnedFile {
+  url: string;
+  sha256: string;
+  bytes: number;
+}
 
 /** Fetches one pinned file, reporting bytes as they arrive; never trusts the server's length. */
 export async function download(fetcher: typeof fetch, file: PinnedFile, onBytes: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>> {

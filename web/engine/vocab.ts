@@ -26,7 +26,10 @@ function buildTrie(bytes: (Uint8Array | null)[]): TrieNode {
     let node = root;
     for (const byte of token) {
       let child = node.next.get(byte);
-      if (!child) node.next.set(byte, (child = { next: new Map(), ids: [] }));
+      if (!child) {
+        child = { next: new Map(), ids: [] };
+        node.next.set(byte, child);
+      }
       node = child;
     }
     node.ids.push(id);
