@@ -8,17 +8,18 @@ import {
   type DeviceUnavailableReason,
   type Json,
   type LeaseOffer,
-  type Receipt,
-  type StepRuntime,
+  type ToolSpec,
 } from "../protocol/index.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
 import { fitTurns, retryShrinks } from "./context.ts";
-import type { HostedSteps } from "./hosted-steps.ts";
+import type { Failpoints } from "./failpoints.ts";
+import { type HostedDeps, HostedSteps } from "./hosted-steps.ts";
+import type { InferenceSteps, StepAnswer } from "./inference-steps.ts";
 import { Leases } from "./leases.ts";
 import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits.ts";
 import type { OperationRecord } from "./operations.ts";
 import type { SessionStore } from "./session-store.ts";
-import type { ToolRunner } from "./tool-runner.ts";
+import { ToolRunner } from "./tool-runner.ts";
 
 /** Where inference steps go: the session's connected device clients. */
 export interface DeviceTransport {
@@ -30,12 +31,11 @@ export interface DeviceTransport {
   offer(clientId: string, frame: LeaseOffer): void;
 }
 
-/** An inference step's answer as the session observed it: who answered, and the receipt to journal. */
-export interface StepAnswer {
-  holder: string;
-  output: string;
-  receipt: Receipt;
-  runtime: StepRuntime | null;
+/** What the loop's helpers need from the worker: its bindings, failpoints, and hosted providers. */
+export interface LoopDeps {
+  env: Env;
+  failpoints: Failpoints;
+  hosted: HostedDeps;
 }
 
 /**
@@ -43,7 +43,7 @@ export interface StepAnswer {
  * appends journal rows and updates the projections. `settle()` drives open work as far as it can
  * go without waiting on the outside world; the alarm follows the timers inside each transaction.
  */
-export class AgentLoop {
+export class AgentLoop implements InferenceSteps {
   readonly tools: ToolRunner;
   readonly hosted: HostedSteps;
   readonly leases: Leases;
@@ -52,14 +52,13 @@ export class AgentLoop {
 
   constructor(
     readonly store: SessionStore,
-    readonly registry: ToolRegistry,
+    private readonly registry: ToolRegistry,
     private readonly devices: DeviceTransport,
-    tools: (loop: AgentLoop) => ToolRunner,
-    hosted: (loop: AgentLoop) => HostedSteps,
+    deps: LoopDeps,
   ) {
     this.leases = new Leases(store);
-    this.tools = tools(this);
-    this.hosted = hosted(this);
+    this.tools = new ToolRunner(store, registry, (causeSeq, turnSteps) => this.scheduleInference(causeSeq, turnSteps), deps.env, deps.failpoints);
+    this.hosted = new HostedSteps(store, this.leases, this, deps.hosted);
   }
 
   appendUserMessage(text: string, idempotency: { key: string; fingerprint: string } | null): AppendResult {
@@ -76,7 +75,7 @@ export class AgentLoop {
       const entry = store.append("user.message", { text, queued: busy });
       if (busy) {
         // A turn is running: the message waits its turn rather than interleaving with tool results.
-        store.sql.exec("INSERT INTO inbox (seq, text) VALUES (?, ?)", entry.seq, text);
+        store.inbox.hold(entry.seq, text);
       } else {
         store.conversation.add({ role: "user", content: text }, entry.seq);
         this.scheduleInference(entry.seq, 0);
@@ -91,12 +90,13 @@ export class AgentLoop {
    * What an inference step sees: whole turns only. A retry sees the current turn alone, so a
    * greedy model asked again is not asked the very same question.
    */
-  context(attempt: number): ChatMessage[] {
-    return fitTurns(this.store.conversation.recent(CONTEXT_MESSAGES), attempt > 1);
+  prompt(attempt: number): { messages: ChatMessage[]; tools: ToolSpec[] } {
+    const messages = fitTurns(this.store.conversation.recent(CONTEXT_MESSAGES), attempt > 1);
+    return { messages, tools: this.registry.offer(messages) };
   }
 
   /** Inside a transaction: a new inference step caused by journal row `causeSeq`. */
-  scheduleInference(causeSeq: number, turnSteps: number): void {
+  private scheduleInference(causeSeq: number, turnSteps: number): void {
     const { store } = this;
     if (turnSteps >= MAX_TURN_STEPS) {
       this.failTurn("too_many_steps", `a turn may take at most ${MAX_TURN_STEPS} steps`);
@@ -113,12 +113,11 @@ export class AgentLoop {
   }
 
   /** Inside a transaction: the turn is over; start the next queued user message, if any. */
-  endTurn(): void {
+  private endTurn(): void {
     const { store } = this;
-    this.hosted.consents.endTurn();
-    const next = store.sql.exec<{ seq: number; text: string }>("SELECT seq, text FROM inbox ORDER BY seq LIMIT 1").toArray()[0];
+    store.consents.endTurn();
+    const next = store.inbox.take();
     if (!next) return;
-    store.sql.exec("DELETE FROM inbox WHERE seq = ?", next.seq);
     store.conversation.add({ role: "user", content: next.text }, next.seq);
     this.scheduleInference(next.seq, 0);
   }
@@ -242,8 +241,7 @@ export class AgentLoop {
   }
 
   private leaseOffer(op: OperationRecord, leaseId: string, deadline: number): LeaseOffer {
-    const messages = this.context(op.attempt);
-    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, messages, tools: this.registry.offer(messages) };
+    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, ...this.prompt(op.attempt) };
   }
 
   /** Re-sends the offers a reconnecting device still holds. */

@@ -1,15 +1,20 @@
 import { DormantError } from "../protocol/index.ts";
-import type { AgentLoop } from "./agent-loop.ts";
+import type { SessionStore } from "./session-store.ts";
+import type { ToolRunner } from "./tool-runner.ts";
 
 /**
  * Approval decisions. A parked approval is only rows (operation + timer), so the session holds no
  * compute while it waits; the alarm expires it even if the object was evicted meanwhile.
  */
 export class Approvals {
-  constructor(private readonly loop: AgentLoop) {}
+  constructor(
+    private readonly store: SessionStore,
+    /** How a decided approval moves its tool on. */
+    private readonly tools: Pick<ToolRunner, "finishFailed" | "armWatchdog">,
+  ) {}
 
   decide(opKey: string, decision: "approve" | "reject", by: string): void {
-    const { store } = this.loop;
+    const { store } = this;
     const op = store.ops.get(opKey);
     if (!op || op.approval === null) throw new DormantError("not_found", `no approval for operation ${opKey}`);
     const wanted = decision === "approve" ? "granted" : "rejected";
@@ -21,19 +26,19 @@ export class Approvals {
       store.timers.clear("approval", opKey);
       store.ops.update(opKey, { approval: wanted });
       store.append(decision === "approve" ? "approval.granted" : "approval.rejected", { by }, opKey);
-      if (decision === "reject") this.loop.tools.finishFailed(opKey, "rejected_by_user", "the user rejected this action");
-      else this.loop.tools.armWatchdog(opKey); // Runnable now: a crash before it starts is found by the alarm.
+      if (decision === "reject") this.tools.finishFailed(opKey, "rejected_by_user", "the user rejected this action");
+      else this.tools.armWatchdog(opKey); // Runnable now: a crash before it starts is found by the alarm.
     });
   }
 
   expire(opKey: string): void {
-    const { store } = this.loop;
+    const { store } = this;
     const op = store.ops.get(opKey);
     if (op?.approval !== "pending") return;
     store.tx(() => {
       store.ops.update(opKey, { approval: "expired" });
       store.append("approval.expired", { after: store.meta.approvalTimeoutSeconds }, opKey);
-      this.loop.tools.finishFailed(opKey, "approval_expired", "nobody approved this action in time");
+      this.tools.finishFailed(opKey, "approval_expired", "nobody approved this action in time");
     });
   }
 }

@@ -6,14 +6,13 @@ import {
   type ConsentScope,
   type DataClass,
   type DeviceUnavailableReason,
+  type DataPolicy,
   type Json,
+  type JournalEventType,
 } from "../protocol/index.ts";
+import { SESSION_GRANT_TTL_MS, TURN_GRANT_TTL_MS } from "./limits.ts";
 import type { InferenceProviderV1 } from "../inference/provider.ts";
-import type { SessionStore } from "./session-store.ts";
 
-/** An Allow-once grant ends with its turn or this soon; a session grant lasts a working day unless revoked. */
-export const TURN_GRANT_TTL_MS = 15 * 60_000;
-export const SESSION_GRANT_TTL_MS = 24 * 3600_000;
 
 type RequestState = "pending" | "declined" | "granted";
 
@@ -22,14 +21,19 @@ type RequestState = "pending" | "declined" | "granted";
  * checks a grant here before every hosted step; nothing a client says stands in for a row.
  */
 export class Consents {
-  constructor(private readonly store: SessionStore) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly meta: { readonly policy: DataPolicy },
+    /** Journals a row inside the caller's transaction. */
+    private readonly append: (type: JournalEventType, payload: Json, opKey: string | null) => void,
+  ) {}
 
   requestState(opKey: string): RequestState | null {
-    return this.store.sql.exec<{ state: string }>("SELECT state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0]?.state as RequestState | undefined ?? null;
+    return this.sql.exec<{ state: string }>("SELECT state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0]?.state as RequestState | undefined ?? null;
   }
 
   requestFor(opKey: string): ConsentRequest | null {
-    const row = this.store.sql.exec<{ body: string; state: string }>("SELECT body, state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0];
+    const row = this.sql.exec<{ body: string; state: string }>("SELECT body, state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0];
     return row ? (JSON.parse(row.body) as ConsentRequest) : null;
   }
 
@@ -42,7 +46,7 @@ export class Consents {
       model: provider.modelId,
       recipient: provider.recipient,
       dataClasses,
-      policyVersion: this.store.meta.policy.version,
+      policyVersion: this.meta.policy.version,
     };
   }
 
@@ -50,8 +54,8 @@ export class Consents {
   request(opKey: string, reason: DeviceUnavailableReason, provider: InferenceProviderV1, dataClasses: DataClass[]): void {
     if (this.requestState(opKey) !== null) return;
     const body = this.describe(opKey, reason, provider, dataClasses);
-    this.store.sql.exec("INSERT INTO consent_requests (op_key, state, body) VALUES (?, 'pending', ?)", opKey, JSON.stringify(body));
-    this.store.append("consent.requested", body as unknown as Json, opKey);
+    this.sql.exec("INSERT INTO consent_requests (op_key, state, body) VALUES (?, 'pending', ?)", opKey, JSON.stringify(body));
+    this.append("consent.requested", body as unknown as Json, opKey);
   }
 
   /** Inside a transaction: records a grant for a requested step (by a person) or by the app's `allow` policy. */
@@ -68,52 +72,52 @@ export class Consents {
       grantedAt: now,
       expiresAt: now + (scope === "turn" ? TURN_GRANT_TTL_MS : SESSION_GRANT_TTL_MS),
       by,
-      policyVersion: this.store.meta.policy.version,
+      policyVersion: this.meta.policy.version,
     };
-    this.store.sql.exec(
+    this.sql.exec(
       "INSERT INTO consents (id, scope, op_key, expires_at, revoked_at, body) VALUES (?, ?, ?, ?, NULL, ?)",
       grant.id, grant.scope, grant.opKey, grant.expiresAt, JSON.stringify(grant),
     );
-    this.store.sql.exec(
+    this.sql.exec(
       "INSERT INTO consent_requests (op_key, state, body) VALUES (?, 'granted', ?) ON CONFLICT (op_key) DO UPDATE SET state = 'granted'",
       request.opKey, JSON.stringify(request),
     );
-    this.store.append("consent.granted", grant as unknown as Json, request.opKey);
+    this.append("consent.granted", grant as unknown as Json, request.opKey);
     return grant;
   }
 
   /** Inside a transaction: Not now. The step keeps waiting for a device. */
   decline(opKey: string): void {
     if (this.requestState(opKey) !== "pending") throw new DormantError("consent_not_pending", `no pending consent request for ${opKey}`);
-    this.store.sql.exec("UPDATE consent_requests SET state = 'declined' WHERE op_key = ?", opKey);
-    this.store.append("consent.declined", { by: "user" }, opKey);
+    this.sql.exec("UPDATE consent_requests SET state = 'declined' WHERE op_key = ?", opKey);
+    this.append("consent.declined", { by: "user" }, opKey);
   }
 
   /** The person revoked what the app's `allow` policy granted: from then on the session asks instead. */
   policyGrantRevoked(): boolean {
-    return this.store.sql.exec("SELECT 1 FROM consents WHERE revoked_at IS NOT NULL AND json_extract(body, '$.by') = 'policy' LIMIT 1").toArray().length > 0;
+    return this.sql.exec("SELECT 1 FROM consents WHERE revoked_at IS NOT NULL AND json_extract(body, '$.by') = 'policy' LIMIT 1").toArray().length > 0;
   }
 
   /** Inside a transaction: the turn is over, and so are its Allow-once grants. */
   endTurn(): void {
-    this.store.sql.exec("UPDATE consents SET expires_at = ? WHERE scope = 'turn' AND expires_at > ?", Date.now(), Date.now());
+    this.sql.exec("UPDATE consents SET expires_at = ? WHERE scope = 'turn' AND expires_at > ?", Date.now(), Date.now());
   }
 
   /** Inside a transaction: a revoked grant's step waits for a device instead of asking again at once. */
   markDeclined(opKey: string): void {
-    this.store.sql.exec("UPDATE consent_requests SET state = 'declined' WHERE op_key = ?", opKey);
+    this.sql.exec("UPDATE consent_requests SET state = 'declined' WHERE op_key = ?", opKey);
   }
 
   /** Grants in force now (for the session view and the client's hosted badge). */
   active(): ConsentGrant[] {
-    return this.store.sql
+    return this.sql
       .exec<{ body: string }>("SELECT body FROM consents WHERE revoked_at IS NULL AND expires_at > ? ORDER BY rowid", Date.now())
       .toArray()
       .map((row) => JSON.parse(row.body) as ConsentGrant);
   }
 
   get(id: string): (ConsentGrant & { revokedAt: number | null }) | null {
-    const row = this.store.sql.exec<{ body: string; revoked_at: number | null }>("SELECT body, revoked_at FROM consents WHERE id = ?", id).toArray()[0];
+    const row = this.sql.exec<{ body: string; revoked_at: number | null }>("SELECT body, revoked_at FROM consents WHERE id = ?", id).toArray()[0];
     return row ? { ...(JSON.parse(row.body) as ConsentGrant), revokedAt: row.revoked_at } : null;
   }
 
@@ -122,13 +126,13 @@ export class Consents {
    * time, and a turn's grants end with it — see endTurn).
    */
   validFor(id: string | null = null): ConsentGrant | null {
-    const rows = this.store.sql
+    const rows = this.sql
       .exec<{ body: string }>(
         `SELECT body FROM consents WHERE revoked_at IS NULL AND expires_at > ? ${id ? "AND id = ?" : ""} ORDER BY scope = 'turn' DESC`,
         ...(id ? [Date.now(), id] : [Date.now()]),
       )
       .toArray();
-    const { policy } = this.store.meta;
+    const { policy } = this.meta;
     const grant = rows.map((row) => JSON.parse(row.body) as ConsentGrant).find((g) => g.policyVersion === policy.version && policy.providers.includes(g.provider));
     return policy.hosted === "never" ? null : grant ?? null;
   }
@@ -138,8 +142,8 @@ export class Consents {
     const grant = this.get(id);
     if (!grant) throw new DormantError("not_found", `no consent ${id}`);
     if (grant.revokedAt !== null) return false;
-    this.store.sql.exec("UPDATE consents SET revoked_at = ? WHERE id = ?", Date.now(), id);
-    this.store.append("consent.revoked", { consentId: id, by }, grant.opKey);
+    this.sql.exec("UPDATE consents SET revoked_at = ? WHERE id = ?", Date.now(), id);
+    this.append("consent.revoked", { consentId: id, by }, grant.opKey);
     return true;
   }
 }

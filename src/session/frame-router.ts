@@ -6,17 +6,11 @@ import {
   type DeviceUnavailableReason,
   type Receipt,
 } from "../protocol/index.ts";
-import type { AgentLoop } from "./agent-loop.ts";
-import type { Approvals } from "./approvals.ts";
 import { authorize, type Action } from "./caller.ts";
 import { JOURNAL_PAGE } from "./limits.ts";
+import type { LiveSession } from "./live-session.ts";
+import type { SessionStore } from "./session-store.ts";
 import type { SessionSockets } from "./sockets.ts";
-
-/** What a frame needs: the session's loop and approvals (the object hands them over once awake). */
-export interface FrameContext {
-  loop: AgentLoop;
-  approvals: Approvals;
-}
 
 /** Best effort: the `ref` of a frame that failed validation, so the client can match the error. */
 export function refOf(message: string): string | null {
@@ -53,9 +47,9 @@ const FRAME_ACTION: Record<ClientFrame["type"], Action> = {
 export class FrameRouter {
   constructor(private readonly sockets: SessionSockets) {}
 
-  async route(socket: WebSocket, frame: ClientFrame, { loop, approvals }: FrameContext): Promise<void> {
+  async route(socket: WebSocket, frame: ClientFrame, { store, loop, approvals }: LiveSession): Promise<void> {
     const { caller, clientId } = this.sockets.attachment(socket);
-    const { meta } = loop.store;
+    const { meta } = store;
     authorize(caller, frame.type === "hello" && frame.role === "device" ? "lease" : FRAME_ACTION[frame.type], meta.selfApproval);
     const ref = frame.ref ?? null;
     const ack = (seq: number | null = null) => this.sockets.send(socket, { type: "ack", ref, seq });
@@ -64,7 +58,7 @@ export class FrameRouter {
         this.sockets.update(socket, { role: frame.role, subscribed: true, device: frame.device });
         // Leases of the retired sockets fall to settle(), which offers them again (to this socket).
         if (frame.device) this.sockets.retire(frame.device, socket);
-        const { journal } = loop.store;
+        const { journal } = store;
         this.sockets.send(socket, { type: "welcome", sessionId: meta.id, lastSeq: journal.lastSeq(), protocol: PROTOCOL_VERSION });
         for (let page = journal.read(frame.afterSeq, JOURNAL_PAGE); page.entries.length > 0; page = journal.read(page.next, JOURNAL_PAGE)) {
           this.sockets.send(socket, { type: "journal", entries: page.entries });
@@ -78,7 +72,7 @@ export class FrameRouter {
         return ack(loop.appendUserMessage(frame.text, idempotency).seq);
       }
       case "device.status":
-        this.setAvailability(socket, loop, frame.available ? null : (frame.reason ?? "load_failed"));
+        this.setAvailability(socket, store, frame.available ? null : (frame.reason ?? "load_failed"));
         return ack();
       case "step.delta":
         // Only the holder streams into its step; anyone else's deltas are refused, not relayed.
@@ -95,7 +89,7 @@ export class FrameRouter {
           loop.leases.held(frame.opKey, frame.leaseId, clientId);
           // The device cannot serve at all: mark it so, and let the router look elsewhere.
           const reason = frame.reason ?? "load_failed";
-          this.setAvailability(socket, loop, reason);
+          this.setAvailability(socket, store, reason);
           loop.releaseLease(frame.opKey, frame.leaseId, clientId, reason);
         } else {
           loop.failInference(frame.opKey, frame.leaseId, clientId, frame.code, frame.message, frame.retryable);
@@ -114,12 +108,12 @@ export class FrameRouter {
   }
 
   /** Records a device's availability on its socket, journaled when it changes. */
-  private setAvailability(socket: WebSocket, loop: AgentLoop, unavailable: DeviceUnavailableReason | null): void {
+  private setAvailability(socket: WebSocket, store: SessionStore, unavailable: DeviceUnavailableReason | null): void {
     const before = this.sockets.attachment(socket);
     if ((before.unavailable ?? null) === unavailable) return;
     this.sockets.update(socket, { unavailable });
-    loop.store.tx(() =>
-      loop.store.append(unavailable ? "device.unavailable" : "device.available", { client: before.clientId, reason: unavailable }),
+    store.tx(() =>
+      store.append(unavailable ? "device.unavailable" : "device.available", { client: before.clientId, reason: unavailable }),
     );
   }
 }

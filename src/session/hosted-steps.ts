@@ -10,10 +10,11 @@ import {
 } from "../protocol/index.ts";
 import { InferenceError, type InferenceProviderV1 } from "../inference/provider.ts";
 import { pickProvider } from "../inference/registry.ts";
-import type { AgentLoop } from "./agent-loop.ts";
-import { Consents } from "./consents.ts";
+import type { InferenceSteps } from "./inference-steps.ts";
+import type { Leases } from "./leases.ts";
 import { HOSTED_MAX_TOKENS } from "./limits.ts";
 import type { OperationRecord } from "./operations.ts";
+import type { SessionStore } from "./session-store.ts";
 
 export interface HostedDeps {
   providers: Map<ProviderId, InferenceProviderV1>;
@@ -29,12 +30,14 @@ export interface HostedDeps {
  * within the policy, and a valid grant covers it — checked here, on every attempt.
  */
 export class HostedSteps {
-  readonly consents: Consents;
   private readonly running = new Map<string, { controller: AbortController; consentId: string }>();
 
-  constructor(private readonly loop: AgentLoop, private readonly deps: HostedDeps) {
-    this.consents = new Consents(loop.store);
-  }
+  constructor(
+    private readonly store: SessionStore,
+    private readonly leases: Leases,
+    private readonly steps: InferenceSteps,
+    private readonly deps: HostedDeps,
+  ) {}
 
   isRunning(opKey: string): boolean {
     return this.running.has(opKey);
@@ -42,46 +45,44 @@ export class HostedSteps {
 
   /** What a hosted step would send: the conversation, and tool results if it holds any. */
   private dataClasses(op: OperationRecord): DataClass[] {
-    const messages = this.loop.context(op.attempt);
+    const { messages } = this.steps.prompt(op.attempt);
     return messages.some((m) => m.role === "tool") ? ["messages", "tool_results"] : ["messages"];
   }
 
   /** No device can take `op` now. `unavailable`: why the connected device said it cannot serve. */
   route(op: OperationRecord, unavailable: DeviceUnavailableReason | null): void {
-    const { store } = this.loop;
+    const { store } = this;
     const { policy } = store.meta;
     if (unavailable === null || policy.hosted === "never") return; // Wait for a device.
     const provider = pickProvider(policy, this.deps.providers);
     const classes = this.dataClasses(op);
     if (!provider || classes.some((c) => !policy.dataClasses.includes(c))) return;
-    let grant = this.consents.validFor();
-    const state = this.consents.requestState(op.opKey);
+    let grant = this.store.consents.validFor();
+    const state = this.store.consents.requestState(op.opKey);
     // `allow` is the app consenting for the person; once the person revokes that, they are asked.
-    const mode = policy.hosted === "allow" && this.consents.policyGrantRevoked() ? "ask" : policy.hosted;
+    const mode = policy.hosted === "allow" && this.store.consents.policyGrantRevoked() ? "ask" : policy.hosted;
     if (!grant && mode === "allow" && state === null) {
-      grant = store.tx(() => this.consents.grant(this.consents.describe(op.opKey, unavailable, provider, classes), "session", "policy"));
+      grant = store.tx(() => this.store.consents.grant(this.store.consents.describe(op.opKey, unavailable, provider, classes), "session", "policy"));
     }
     if (grant) {
       const chosen = this.deps.providers.get(grant.provider);
       if (chosen) this.start(op, chosen, grant);
       return;
     }
-    if (mode === "ask" && state === null) store.tx(() => this.consents.request(op.opKey, unavailable, provider, classes));
+    if (mode === "ask" && state === null) store.tx(() => this.store.consents.request(op.opKey, unavailable, provider, classes));
   }
 
   private start(op: OperationRecord, provider: InferenceProviderV1, grant: ConsentGrant): void {
-    const { store } = this.loop;
+    const { store } = this;
     const holder = `${HOSTED_PREFIX}${provider.provider}`;
-    const { leaseId } = store.tx(() => this.loop.leases.acquire(op, holder, { provider: provider.provider, model: provider.modelId, consentId: grant.id }));
+    const { leaseId } = store.tx(() => this.leases.acquire(op, holder, { provider: provider.provider, model: provider.modelId, consentId: grant.id }));
     const controller = new AbortController();
     this.running.set(op.opKey, { controller, consentId: grant.id });
     const { opKey } = op;
     const work = (async () => {
       try {
-        const messages = this.loop.context(op.attempt);
         const result = await provider.generate({
-          messages,
-          tools: this.loop.registry.offer(messages),
+          ...this.steps.prompt(op.attempt),
           maxTokens: HOSTED_MAX_TOKENS,
           signal: controller.signal,
           onDelta: (text) => this.deps.relay({ type: "step.delta", opKey, text }),
@@ -90,16 +91,16 @@ export class HostedSteps {
         this.running.delete(opKey);
         // The receipt is what this call observed: the provider's own model name and the grant used.
         const receipt = { ranOn: "hosted" as const, model: `${holder}/${result.model}`, consentId: grant.id, policyVersion: store.meta.policy.version };
-        this.loop.completeInference(opKey, leaseId, { holder, output: result.output, receipt, runtime: null });
+        this.steps.completeInference(opKey, leaseId, { holder, output: result.output, receipt, runtime: null });
       } catch (error) {
         if (controller.signal.aborted) return; // Revoked: the revocation already moved the step.
         this.running.delete(opKey);
         const typed = error instanceof DormantError ? error : new InferenceError("provider_failed", String(error), false);
         const retryable = typed instanceof InferenceError ? typed.retryable : false;
-        this.loop.failInference(opKey, leaseId, holder, typed.code, typed.message, retryable);
+        this.steps.failInference(opKey, leaseId, holder, typed.code, typed.message, retryable);
       } finally {
         this.running.delete(opKey);
-        await this.loop.settle();
+        await this.steps.settle();
       }
     })().catch((error: unknown) => {
       // The lease moved on meanwhile (expired, revoked): the late answer is dropped.
@@ -110,27 +111,27 @@ export class HostedSteps {
 
   /** A person's answer to a consent request (the dialog, or the API). */
   decide(opKey: string, decision: ConsentDecision): ConsentGrant | null {
-    const { store } = this.loop;
+    const { store } = this;
     if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
-    const request = this.consents.requestFor(opKey);
+    const request = this.store.consents.requestFor(opKey);
     const op = store.ops.get(opKey);
     if (!request || !op || op.status !== "not_started") throw new DormantError("consent_not_pending", `step ${opKey} is not waiting for consent`);
     return store.tx(() => {
       if (decision === "decline") {
-        this.consents.decline(opKey);
+        this.store.consents.decline(opKey);
         return null;
       }
-      return this.consents.grant(request, decision === "once" ? "turn" : "session", "user");
+      return this.store.consents.grant(request, decision === "once" ? "turn" : "session", "user");
     });
   }
 
   /** Runs a waiting step hosted on the strength of `consentId`; refused without a valid grant. */
   requestHosted(opKey: string, consentId: string | null): ConsentGrant {
-    const { store } = this.loop;
+    const { store } = this;
     if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
     const op = store.ops.get(opKey);
     if (op?.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
-    const grant = consentId === null ? null : this.consents.validFor(consentId);
+    const grant = consentId === null ? null : this.store.consents.validFor(consentId);
     if (!grant) throw new DormantError("consent_required", `a hosted step needs a valid consent grant for this turn or session`);
     if (op.status !== "not_started") throw new DormantError("operation_not_pending", `step ${opKey} is ${op.status}`);
     const provider = this.deps.providers.get(grant.provider);
@@ -141,17 +142,17 @@ export class HostedSteps {
 
   /** Stops hosted use now: steps running on this grant are aborted and wait for a device again. */
   revoke(consentId: string, by: string): boolean {
-    const { store } = this.loop;
+    const { store } = this;
     return store.tx(() => {
-      const revoked = this.consents.revoke(consentId, by);
+      const revoked = this.store.consents.revoke(consentId, by);
       for (const [opKey, run] of this.running) {
         if (run.consentId !== consentId) continue;
         run.controller.abort(new DormantError("consent_required", "consent revoked"));
         this.running.delete(opKey);
-        this.consents.markDeclined(opKey);
+        this.store.consents.markDeclined(opKey);
         const op = store.ops.get(opKey);
         if (op?.status !== "in_flight") continue;
-        this.loop.leases.end(opKey, { status: "not_started" });
+        this.leases.end(opKey, { status: "not_started" });
         store.append("step.retry", { reason: "consent_revoked", attempt: op.attempt }, opKey);
       }
       return revoked;

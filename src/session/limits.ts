@@ -10,6 +10,11 @@ export const CONTEXT_MESSAGES = 64;
 export const HOSTED_MAX_TOKENS = 128;
 /** How long to wait before asking a provider again when its status query itself failed. */
 export const STATUS_RETRY_MS = 30_000;
+/** Wake records kept per session (older ones are dropped). */
+export const WAKES_KEPT = 50;
+/** An Allow-once grant ends with its turn or this soon; a session grant lasts a working day unless revoked. */
+export const TURN_GRANT_TTL_MS = 15 * 60_000;
+export const SESSION_GRANT_TTL_MS = 24 * 3600_000;
 /** Journal rows sent per frame when a client catches up. */
 export const JOURNAL_PAGE = 500;
 /**

@@ -8,12 +8,16 @@ import {
   type SessionOptions,
   type VersionStamp,
 } from "../protocol/index.ts";
+import { Consents } from "./consents.ts";
 import { Conversation } from "./conversation.ts";
 import { IdempotencyStore } from "./idempotency.ts";
+import { Inbox } from "./inbox.ts";
 import { Journal } from "./journal.ts";
+import { Notebook } from "./notebook.ts";
 import { Operations } from "./operations.ts";
 import { Revocations } from "./revocations.ts";
 import { Timers } from "./timers.ts";
+import { Wakes } from "./wakes.ts";
 
 export interface SessionMeta extends SessionOptions {
   id: string;
@@ -22,8 +26,9 @@ export interface SessionMeta extends SessionOptions {
 }
 
 /**
- * Everything a session persists, behind one transaction helper. Journal rows appended inside
- * `tx` are published to connected clients only after the transaction commits.
+ * Everything a session persists, behind one transaction helper: one owner class per table (the
+ * `meta` row is meta.ts's, the schema schema.ts's), and no SQL here or anywhere else. Journal rows
+ * appended inside `tx` are published to connected clients only after the transaction commits.
  */
 export class SessionStore {
   readonly journal: Journal;
@@ -32,6 +37,10 @@ export class SessionStore {
   readonly timers: Timers;
   readonly idempotency: IdempotencyStore;
   readonly revocations: Revocations;
+  readonly inbox: Inbox;
+  readonly wakes: Wakes;
+  readonly consents: Consents;
+  readonly notebook: Notebook;
   private pending: JournalEntry[] = [];
 
   constructor(
@@ -46,10 +55,10 @@ export class SessionStore {
     this.timers = new Timers(sql, storage);
     this.idempotency = new IdempotencyStore(sql);
     this.revocations = new Revocations(sql);
-  }
-
-  get sql(): SqlStorage {
-    return this.storage.sql;
+    this.inbox = new Inbox(sql);
+    this.wakes = new Wakes(sql);
+    this.consents = new Consents(sql, meta, (type, payload, opKey) => this.append(type, payload, opKey));
+    this.notebook = new Notebook(sql);
   }
 
   stamp(): VersionStamp {

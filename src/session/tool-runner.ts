@@ -1,10 +1,11 @@
 import { DormantError, type Json, type ToolCall, type UncertainResolution } from "../protocol/index.ts";
 import type { EffectStatus, Tool, ToolContext } from "../tools/tool.ts";
 import { ToolError } from "../tools/tool.ts";
-import type { AgentLoop } from "./agent-loop.ts";
 import type { Failpoints } from "./failpoints.ts";
 import { MAX_ATTEMPTS, STATUS_RETRY_MS } from "./limits.ts";
 import type { OperationRecord } from "./operations.ts";
+import type { SessionStore } from "./session-store.ts";
+import type { ToolRegistry } from "../tools/registry.ts";
 
 /**
  * Runs tool operations and owns their failure semantics. The operation is marked `in_flight` in
@@ -13,19 +14,24 @@ import type { OperationRecord } from "./operations.ts";
  * (never blindly re-run) if it is external. A tool that can run or is running always has a
  * watchdog timer (and so an armed alarm): a crash at any step boundary is found by the alarm.
  */
+/** Inside a transaction: the model takes the turn's next step, caused by journal row `causeSeq`. */
+export type NextStep = (causeSeq: number, turnSteps: number) => void;
+
 export class ToolRunner {
   /** Uncertain operations whose status was already asked in this instance (until a timer clears it). */
   private readonly statusAsked = new Set<string>();
 
   constructor(
-    private readonly loop: AgentLoop,
+    private readonly store: SessionStore,
+    private readonly registry: Pick<ToolRegistry, "get">,
+    private readonly next: NextStep,
     private readonly env: Env,
     private readonly failpoints: Failpoints,
   ) {}
 
   /** Inside a transaction: the model asked for a tool. Unknown tools and bad arguments fail fast. */
   schedule(causeSeq: number, call: ToolCall, turnSteps: number): void {
-    const { store, registry } = this.loop;
+    const { store, registry } = this;
     const tool = registry.get(call.name);
     const opKey = `${causeSeq}.tool`;
     let args = call.args;
@@ -54,10 +60,10 @@ export class ToolRunner {
 
   /** Moves one tool operation forward if it can move without outside input. True if it did. */
   async advance(op: OperationRecord): Promise<boolean> {
-    const tool = op.tool ? this.loop.registry.get(op.tool) : undefined;
+    const tool = op.tool ? this.registry.get(op.tool) : undefined;
     if (!tool) {
       if (op.status !== "not_started" && op.status !== "in_flight") return false;
-      this.loop.store.tx(() => this.finishFailed(op.opKey, "tool_unavailable", `no tool named "${op.tool}"`));
+      this.store.tx(() => this.finishFailed(op.opKey, "tool_unavailable", `no tool named "${op.tool}"`));
       return true;
     }
     switch (op.status) {
@@ -80,20 +86,20 @@ export class ToolRunner {
 
   /** Inside a transaction: if nothing moves `opKey` on before this deadline, the alarm wakes the session. */
   armWatchdog(opKey: string): void {
-    this.loop.store.timers.set("watchdog", opKey, this.watchdogDeadline());
+    this.store.timers.set("watchdog", opKey, this.watchdogDeadline());
   }
 
   private watchdogDeadline(): number {
-    return Date.now() + this.loop.store.meta.toolWatchdogSeconds * 1000;
+    return Date.now() + this.store.meta.toolWatchdogSeconds * 1000;
   }
 
   private context(op: OperationRecord): ToolContext {
-    const { store } = this.loop;
-    return { idempotencyKey: `${store.meta.id}/${op.opKey}`, tenant: store.meta.tenant, env: this.env, sql: store.sql };
+    const { store } = this;
+    return { idempotencyKey: `${store.meta.id}/${op.opKey}`, tenant: store.meta.tenant, env: this.env, notes: store.notebook };
   }
 
   private async run(op: OperationRecord, tool: Tool): Promise<void> {
-    const { store } = this.loop;
+    const { store } = this;
     await this.failpoints.hit("tool.before_start");
     store.tx(() => {
       store.ops.update(op.opKey, { status: "in_flight" });
@@ -114,7 +120,7 @@ export class ToolRunner {
   }
 
   private afterError(op: OperationRecord, tool: Tool, error: unknown): void {
-    const { store } = this.loop;
+    const { store } = this;
     const message = error instanceof Error ? error.message : String(error);
     store.tx(() => {
       if (error instanceof ToolError && !error.retryable) {
@@ -129,14 +135,14 @@ export class ToolRunner {
   }
 
   private recover(op: OperationRecord, tool: Tool): void {
-    this.loop.store.tx(() => {
+    this.store.tx(() => {
       if (tool.spec.effect === "external") this.markUncertain(op, tool, "interrupted while in flight");
       else this.retry(op, "interrupted", "the session restarted while the tool ran");
     });
   }
 
   private markUncertain(op: OperationRecord, tool: Tool, reason: string): void {
-    const { store } = this.loop;
+    const { store } = this;
     store.timers.clear("watchdog", op.opKey);
     // The status query runs next; should the session die first, this timer wakes it to ask.
     if (tool.status) store.timers.set("status", op.opKey, this.watchdogDeadline());
@@ -145,7 +151,7 @@ export class ToolRunner {
   }
 
   private async askStatus(op: OperationRecord, tool: Tool): Promise<void> {
-    const { store } = this.loop;
+    const { store } = this;
     this.statusAsked.add(op.opKey);
     let status: EffectStatus;
     try {
@@ -166,7 +172,7 @@ export class ToolRunner {
   }
 
   resolve(opKey: string, outcome: UncertainResolution): void {
-    const { store } = this.loop;
+    const { store } = this;
     const op = store.ops.get(opKey);
     if (op?.kind !== "tool") throw new DormantError("not_found", `no tool operation ${opKey}`);
     if (op.status !== "effect_uncertain") {
@@ -180,7 +186,7 @@ export class ToolRunner {
   }
 
   private retry(op: OperationRecord, reason: string, message: string): void {
-    const { store } = this.loop;
+    const { store } = this;
     if (op.attempt >= MAX_ATTEMPTS) {
       this.finishFailed(op.opKey, "tool_failed", `${message} (after ${op.attempt} attempts)`);
       return;
@@ -193,17 +199,17 @@ export class ToolRunner {
 
   /** Inside a transaction: the tool's result becomes a message and the model takes the next step. */
   private commit(op: OperationRecord, result: Json, via: "executed" | "status_query" | "user"): void {
-    const { store } = this.loop;
+    const { store } = this;
     store.timers.clear("status", op.opKey);
     store.timers.clear("watchdog", op.opKey);
     store.ops.update(op.opKey, { status: "committed" });
     const entry = store.say("step.completed", { result, via }, op.opKey, { role: "tool", name: op.tool ?? "", content: result });
-    this.loop.scheduleInference(entry.seq, op.turnSteps + 1);
+    this.next(entry.seq, op.turnSteps + 1);
   }
 
   /** Inside a transaction: the tool failed for good; the model is told why and answers. */
   finishFailed(opKey: string, code: string, message: string): void {
-    const { store } = this.loop;
+    const { store } = this;
     const op = store.ops.get(opKey);
     if (!op) return;
     store.timers.clear("watchdog", opKey);
@@ -211,6 +217,6 @@ export class ToolRunner {
     store.ops.update(opKey, { status: "failed" });
     const error = { error: { code, message } };
     const entry = store.say("step.failed", error, opKey, { role: "tool", name: op.tool ?? "", content: error });
-    this.loop.scheduleInference(entry.seq, op.turnSteps + 1);
+    this.next(entry.seq, op.turnSteps + 1);
   }
 }

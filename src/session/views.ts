@@ -1,11 +1,10 @@
-import type { SessionStats, SessionView, WakeRecord } from "../protocol/index.ts";
-import type { AgentLoop } from "./agent-loop.ts";
+import type { SessionStats, SessionView } from "../protocol/index.ts";
 import { toView } from "./operations.ts";
+import type { SessionStore } from "./session-store.ts";
 
 /** The session as a client reads it: status, recent messages, open operations and what each waits for. */
-export function sessionView(loop: AgentLoop): SessionView {
-  const { store } = loop;
-  const { consents } = loop.hosted;
+export function sessionView(store: SessionStore): SessionView {
+  const { consents } = store;
   const open = store.ops.open().map(toView).map((op) =>
     op.waitingFor === "device" && consents.requestState(op.opKey) === "pending" ? { ...op, waitingFor: "consent" as const } : op,
   );
@@ -23,14 +22,12 @@ export function sessionView(loop: AgentLoop): SessionView {
 }
 
 /** Cold-start accounting: the recent wakes and the journal's size. */
-export function sessionStats(loop: AgentLoop): SessionStats {
-  const { store } = loop;
-  const recent = store.sql.exec<{ id: number; body: string }>("SELECT id, body FROM wakes ORDER BY id DESC LIMIT 10").toArray();
-  const wakes = recent.map((row) => JSON.parse(row.body) as WakeRecord);
+export function sessionStats(store: SessionStore): SessionStats {
+  const { total, records } = store.wakes.recent(10);
   return {
-    wakes: recent[0]?.id ?? 0,
-    lastWake: wakes[0] ?? null,
-    recentWakes: wakes,
+    wakes: total,
+    lastWake: records[0] ?? null,
+    recentWakes: records,
     journal: { entries: store.journal.count(), lastSeq: store.journal.lastSeq() },
   };
 }

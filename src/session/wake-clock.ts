@@ -1,7 +1,5 @@
 import type { WakeRecord } from "../protocol/index.ts";
-
-/** Wake records kept per session (older ones are dropped). */
-export const WAKES_KEPT = 50;
+import type { Wakes } from "./wakes.ts";
 
 /**
  * Cold-start accounting for one instance: constructor time, hydration (time and rows read), and
@@ -22,7 +20,7 @@ export class WakeClock {
   }
 
   /** Call after each handled event; writes the record after the first one only. */
-  firstEventDone(sql: SqlStorage): void {
+  firstEventDone(wakes: Pick<Wakes, "record">): void {
     if (this.recorded || !this.hydrate) return;
     this.recorded = true;
     const record: WakeRecord = {
@@ -33,7 +31,6 @@ export class WakeClock {
       rowsRead: this.hydrate.rowsRead,
       firstEventMs: performance.now() - this.constructedAt,
     };
-    sql.exec("INSERT INTO wakes (body) VALUES (?)", JSON.stringify(record));
-    sql.exec("DELETE FROM wakes WHERE id <= (SELECT MAX(id) FROM wakes) - ?", WAKES_KEPT);
+    wakes.record(record);
   }
 }

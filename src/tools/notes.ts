@@ -12,14 +12,7 @@ export const notes: Tool = {
   },
   parseArgs: (args) => ({ title: stringArg(args, "title", 200), body: stringArg(args, "body", 4000) }),
   execute: async (args, ctx) => {
-    ctx.sql.exec(
-      "INSERT OR REPLACE INTO notes (op_key, title, body, at) VALUES (?, ?, ?, ?)",
-      ctx.idempotencyKey,
-      String(args.title),
-      String(args.body),
-      Date.now(),
-    );
-    const saved = ctx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notes").one().n;
+    const saved = ctx.notes.save(ctx.idempotencyKey, String(args.title), String(args.body));
     return { saved: true, notes: saved };
   },
 };

@@ -18,12 +18,19 @@ export class ToolError extends Error {
   }
 }
 
+/** What the notes tool may do to the session's storage: keep a note under a key, and nothing else. */
+export interface NoteBook {
+  /** Saves (or, under the same key, replaces) a note; returns how many notes the session holds. */
+  save(key: string, title: string, body: string): number;
+}
+
 export interface ToolContext {
   /** Stable per operation: the same value on every retry, for providers that dedupe by key. */
   idempotencyKey: string;
   tenant: string;
   env: Env;
-  sql: SqlStorage;
+  /** The session's notes: the one piece of session storage a tool may write, through its owner. */
+  notes: NoteBook;
 }
 
 /** What a status query learned about an operation whose effect is uncertain. */
