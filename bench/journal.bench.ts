@@ -8,7 +8,7 @@ import { mean, printTable, type BenchRow } from "./table.ts";
 
 const SMALL = 10;
 const LARGE = 10_000;
-const stamp = () => ({ runtime: RUNTIME_VERSION, protocol: PROTOCOL_VERSION, policy: "policy@1", model: "none" });
+const stamp = () => ({ runtime: RUNTIME_VERSION, protocol: PROTOCOL_VERSION, policy: "policy@1", model: null });
 const payload = { text: "a typical short user message of about sixty characters long" };
 
 /**

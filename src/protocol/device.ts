@@ -22,6 +22,12 @@ export interface ColdStart {
   bytesFromCache: number;
 }
 
+/** The inference runtime a device step ran on, as the device reported it (the versions it loaded). */
+export interface RuntimeVersions {
+  onnxruntimeWeb: string;
+  transformersJs: string;
+}
+
 /** How a device step was computed, sent with `step.complete` and journaled with it. */
 export interface StepRuntime {
   backend: DeviceBackend;
@@ -33,6 +39,8 @@ export interface StepRuntime {
   coldStart: ColdStart | null;
   /** Ladder steps taken during this step (`webgpu/fp32 → wasm/fp32: device_lost`), oldest first. */
   fallbacks: string[];
+  /** Null from a device that did not say. */
+  versions: RuntimeVersions | null;
 }
 
 const COLD_START_KEYS = ["connectMs", "cacheLookupMs", "downloadMs", "verifyMs", "compileMs", "warmupMs", "firstTokenMs", "bytesDownloaded", "bytesFromCache"] as const;
@@ -49,6 +57,17 @@ function coldStart(value: unknown): ColdStart | null {
   if (value === null || value === undefined) return null;
   if (!isRecord(value)) throw new DormantError("invalid_request", '"runtime.coldStart" must be an object');
   return Object.fromEntries(COLD_START_KEYS.map((key) => [key, measure(value, key)])) as unknown as ColdStart;
+}
+
+function runtimeVersions(value: unknown): RuntimeVersions | null {
+  if (value === null || value === undefined) return null;
+  if (!isRecord(value)) throw new DormantError("invalid_request", '"runtime.versions" must be an object');
+  const version = (key: keyof RuntimeVersions) => {
+    const v = value[key];
+    if (typeof v !== "string" || v.length === 0 || v.length > 64) throw new DormantError("invalid_request", `"runtime.versions.${key}" must be a short string`);
+    return v;
+  };
+  return { onnxruntimeWeb: version("onnxruntimeWeb"), transformersJs: version("transformersJs") };
 }
 
 export function parseStepRuntime(value: unknown): StepRuntime | null {
@@ -68,5 +87,6 @@ export function parseStepRuntime(value: unknown): StepRuntime | null {
     decodeMs: measure(value, "decodeMs"),
     coldStart: coldStart(value.coldStart),
     fallbacks: fallbacks as string[],
+    versions: runtimeVersions(value.versions),
   };
 }

@@ -18,13 +18,14 @@ export type ClientRole = "device" | "observer";
 /** Frames a client sends. `ref` is echoed on the ack or error so a client can match replies. */
 export type ClientFrame = { ref?: string } & (
   /** `device`: a client's stable id across reconnects; a newer socket with it retires older ones. */
-  | { type: "hello"; role: ClientRole; afterSeq: number; model: string | null; device: string | null }
+  | { type: "hello"; role: ClientRole; afterSeq: number; device: string | null }
   /** `idempotencyKey`: a message resent from a client's outbox is appended once. */
   | { type: "user.message"; text: string; idempotencyKey: string | null }
   /** Whether this device can serve inference now; `reason` says why not. */
   | { type: "device.status"; available: boolean; reason: DeviceUnavailableReason | null }
   | { type: "step.delta"; opKey: string; leaseId: string; text: string }
-  | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string | null; runtime: StepRuntime | null }
+  /** `model`: the pin of the model that computed the step (`id@sha256:…`), stamped on its rows. */
+  | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string; runtime: StepRuntime | null }
   /** `reason` is set when the device cannot serve at all (code `device_unavailable`). */
   | { type: "step.fail"; opKey: string; leaseId: string; code: string; message: string; retryable: boolean; reason: DeviceUnavailableReason | null }
   | { type: "approval.decide"; opKey: string; decision: "approve" | "reject" }
@@ -50,12 +51,19 @@ export type ServerFrame =
   | { type: "ack"; ref: string | null; seq: number | null }
   | { type: "error"; ref: string | null; code: ErrorCode; message: string };
 
+const CLIENT_FRAME_TYPES: readonly ClientFrame["type"][] = [
+  "hello",
+  "user.message",
+  "device.status",
+  "step.delta",
+  "step.complete",
+  "step.fail",
+  "approval.decide",
+  "consent.decide",
+  "consent.revoke",
+];
 const KEY = { max: 200 };
 const MODEL_PIN = { max: 200 };
-
-function optionalModel(obj: Record<string, unknown>): string | null {
-  return obj.model === undefined || obj.model === null ? null : requireString(obj, "model", MODEL_PIN);
-}
 
 export function parseClientFrame(text: string): ClientFrame {
   if (text.length > MAX_FRAME_BYTES) throw new DormantError("payload_too_large", `frame exceeds ${MAX_FRAME_BYTES} bytes`);
@@ -68,7 +76,7 @@ export function parseClientFrame(text: string): ClientFrame {
       if (role !== "device" && role !== "observer") throw new DormantError("invalid_request", '"role" must be device or observer');
       const afterSeq = optionalInt(obj, "afterSeq", { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 0;
       const device = obj.device === undefined || obj.device === null ? null : requireString(obj, "device", { max: 100 });
-      return { ...base, type: "hello", role, afterSeq, model: optionalModel(obj), device };
+      return { ...base, type: "hello", role, afterSeq, device };
     }
     case "step.delta":
       return { ...base, type: "step.delta", ...lease(obj), text: requireString(obj, "text", { max: MAX_FRAME_BYTES, min: 0 }) };
@@ -78,7 +86,7 @@ export function parseClientFrame(text: string): ClientFrame {
         type: "step.complete",
         ...lease(obj),
         output: requireString(obj, "output", { max: MAX_FRAME_BYTES, min: 0 }),
-        model: optionalModel(obj),
+        model: requireString(obj, "model", MODEL_PIN),
         runtime: parseStepRuntime(obj.runtime),
       };
     case "step.fail":
@@ -109,8 +117,7 @@ export function parseClientFrame(text: string): ClientFrame {
       return { ...base, ...parseClientEvent(obj), idempotencyKey };
     }
     default:
-      // Client events share the frame channel: `user.message` and future event types.
-      return { ...base, ...parseClientEvent(obj), idempotencyKey: null };
+      throw new DormantError("unknown_event_type", `unknown frame type "${String(obj.type).slice(0, 64)}"; expected one of: ${CLIENT_FRAME_TYPES.join(", ")}`);
   }
 }
 

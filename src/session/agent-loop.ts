@@ -14,22 +14,12 @@ import type { ToolRegistry } from "../tools/registry.ts";
 import { fitTurns, retryShrinks } from "./context.ts";
 import type { Failpoints } from "./failpoints.ts";
 import { type HostedDeps, HostedSteps } from "./hosted-steps.ts";
-import type { InferenceSteps, StepAnswer } from "./inference-steps.ts";
+import type { DeviceTransport, InferenceSteps, StepAnswer } from "./inference-steps.ts";
 import { Leases } from "./leases.ts";
 import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits.ts";
 import type { OperationRecord } from "./operations.ts";
 import type { SessionStore } from "./session-store.ts";
 import { ToolRunner } from "./tool-runner.ts";
-
-/** Where inference steps go: the session's connected device clients. */
-export interface DeviceTransport {
-  /** A connected device that can serve now. */
-  pickDevice(): string | null;
-  /** Why a connected device said it cannot serve (null when none said so). */
-  unavailableReason(): DeviceUnavailableReason | null;
-  isConnected(clientId: string): boolean;
-  offer(clientId: string, frame: LeaseOffer): void;
-}
 
 /** What the loop's helpers need from the worker: its bindings, failpoints, and hosted providers. */
 export interface LoopDeps {
@@ -143,17 +133,18 @@ export class AgentLoop implements InferenceSteps {
     const { store } = this;
     const model = receipt.model;
     const stamp = { model, runtime: runtime as Json, receipt: receipt as unknown as Json };
+    // The rows this step writes say which model computed it, and on which runtime a device ran it.
+    const ran = runtime?.versions ? { model, engine: runtime.versions } : { model };
     store.tx(() => {
       this.leases.end(opKey, { status: "committed" });
       if (parsed.kind === "text") {
-        store.append("step.completed", { output: "text", ...stamp }, opKey);
-        store.say("assistant.message", { text: parsed.text, model, receipt: stamp.receipt }, opKey, { role: "assistant", content: parsed.text });
+        store.append("step.completed", { output: "text", ...stamp }, opKey, ran);
+        const message = { role: "assistant" as const, content: parsed.text };
+        store.say("assistant.message", { text: parsed.text, model, receipt: stamp.receipt }, opKey, message, ran);
         this.endTurn();
       } else {
-        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp }, opKey, {
-          role: "assistant",
-          toolCall: parsed.call,
-        });
+        const call = { role: "assistant" as const, toolCall: parsed.call };
+        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp }, opKey, call, ran);
         this.tools.schedule(entry.seq, parsed.call, op.turnSteps);
       }
     });

@@ -123,7 +123,7 @@ export class AgentSession extends DurableObject<Env> {
         : rpcError(new DormantError("conflict", "session already exists"));
     }
     sql.exec(SCHEMA);
-    writeMeta(sql, { ...options, id, createdAt: Date.now(), modelPin: "none" });
+    writeMeta(sql, { ...options, id, createdAt: Date.now() });
     return this.rpc(null, "none", ({ store }) => {
       store.tx(() => store.append("session.created", { tenant: options.tenant, policy: { ...options.policy }, selfApproval: options.selfApproval }));
       return { id, tenant: options.tenant };

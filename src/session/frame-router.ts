@@ -80,7 +80,7 @@ export class FrameRouter {
         return this.sockets.relay({ type: "step.delta", opKey: frame.opKey, text: frame.text }, socket);
       case "step.complete": {
         // What the session observed: this socket held the lease, so the step ran on its device.
-        const receipt: Receipt = { ranOn: "device", model: frame.model ?? "unknown", consentId: null, policyVersion: meta.policy.version };
+        const receipt: Receipt = { ranOn: "device", model: frame.model, consentId: null, policyVersion: meta.policy.version };
         loop.completeInference(frame.opKey, frame.leaseId, { holder: clientId, output: frame.output, receipt, runtime: frame.runtime });
         return ack();
       }

@@ -1,4 +1,14 @@
-import type { ChatMessage, Receipt, StepRuntime, ToolSpec } from "../protocol/index.ts";
+import type { ChatMessage, DeviceUnavailableReason, LeaseOffer, Receipt, StepRuntime, ToolSpec } from "../protocol/index.ts";
+
+/** Where inference steps go: the session's connected device clients. */
+export interface DeviceTransport {
+  /** A connected device that can serve now. */
+  pickDevice(): string | null;
+  /** Why a connected device said it cannot serve (null when none said so). */
+  unavailableReason(): DeviceUnavailableReason | null;
+  isConnected(clientId: string): boolean;
+  offer(clientId: string, frame: LeaseOffer): void;
+}
 
 /** An inference step's answer as the session observed it: who answered, and the receipt to journal. */
 export interface StepAnswer {

@@ -1,5 +1,8 @@
 import type { Json, JournalEntry, JournalEventType, JournalPage, VersionStamp } from "../protocol/index.ts";
 
+/** The part of a row's stamp an inference step brings: which model computed it, on which runtime. */
+export type StepStamp = { model: string } & Pick<VersionStamp, "engine">;
+
 interface JournalRow extends Record<string, SqlStorageValue> {
   seq: number;
   type: string;
@@ -23,9 +26,11 @@ export class Journal {
     return this.last;
   }
 
-  append(type: JournalEventType, payload: Json, opKey: string | null = null, at = Date.now()): JournalEntry {
+  /** `step`: the model (and device runtime) that computed the row's inference step, if one did. */
+  append(type: JournalEventType, payload: Json, opKey: string | null = null, step: StepStamp | null = null): JournalEntry {
     const seq = this.lastSeq() + 1;
-    const stamp = this.stamp();
+    const at = Date.now();
+    const stamp = step ? { ...this.stamp(), ...step } : this.stamp();
     this.sql.exec(
       "INSERT INTO journal (seq, type, payload, op_key, stamp, at) VALUES (?, ?, ?, ?, ?, ?)",
       seq,

@@ -12,7 +12,7 @@ import { Consents } from "./consents.ts";
 import { Conversation } from "./conversation.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { Inbox } from "./inbox.ts";
-import { Journal } from "./journal.ts";
+import { Journal, type StepStamp } from "./journal.ts";
 import { Notebook } from "./notebook.ts";
 import { Operations } from "./operations.ts";
 import { Revocations } from "./revocations.ts";
@@ -22,7 +22,6 @@ import { Wakes } from "./wakes.ts";
 export interface SessionMeta extends SessionOptions {
   id: string;
   createdAt: number;
-  modelPin: string;
 }
 
 /**
@@ -66,7 +65,7 @@ export class SessionStore {
       runtime: RUNTIME_VERSION,
       protocol: PROTOCOL_VERSION,
       policy: `policy@${this.meta.policy.version}`,
-      model: this.meta.modelPin,
+      model: null,
     };
   }
 
@@ -93,15 +92,16 @@ export class SessionStore {
     }
   }
 
-  append(type: JournalEventType, payload: Json, opKey: string | null = null): JournalEntry {
-    const entry = this.journal.append(type, payload, opKey);
+  /** `step`: on the rows of an inference step, the model that computed it (see VersionStamp). */
+  append(type: JournalEventType, payload: Json, opKey: string | null = null, step: StepStamp | null = null): JournalEntry {
+    const entry = this.journal.append(type, payload, opKey, step);
     this.pending.push(entry);
     return entry;
   }
 
   /** Appends a journal row and the conversation message it carries, in one step. */
-  say(type: JournalEventType, payload: Json, opKey: string | null, message: ChatMessage): JournalEntry {
-    const entry = this.append(type, payload, opKey);
+  say(type: JournalEventType, payload: Json, opKey: string | null, message: ChatMessage, step: StepStamp | null = null): JournalEntry {
+    const entry = this.append(type, payload, opKey, step);
     this.conversation.add(message, entry.seq);
     return entry;
   }

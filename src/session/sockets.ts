@@ -1,5 +1,5 @@
 import type { ClientRole, DeviceUnavailableReason, JournalEntry, LeaseOffer, ServerFrame } from "../protocol/index.ts";
-import type { DeviceTransport } from "./agent-loop.ts";
+import type { DeviceTransport } from "./inference-steps.ts";
 import type { Caller } from "./caller.ts";
 
 /** Kept in the socket's attachment (survives hibernation; well under the 16 KB limit). */

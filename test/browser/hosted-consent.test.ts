@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
-import type { JournalEntry } from "../../src/protocol/index.ts";
+import { type JournalEntry, type ModelManifest, modelPin } from "../../src/protocol/index.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
 import { demoSession, engineSettled, journal } from "./demo-session.ts";
 import type { PageGlobals } from "./page-globals.ts";
@@ -25,6 +28,23 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 }
 
 const count = (entries: JournalEntry[], type: string) => entries.filter((e) => e.type === type).length;
+
+/** What the stamps must say, read from the files themselves, not from anything the device or server reports. */
+async function expectedVersions(dtype: "fp32" | "q8") {
+  const root = join(import.meta.dirname, "..", "..");
+  const readJson = async <T>(path: string) => JSON.parse(await readFile(path, "utf8")) as T;
+  const manifest = await readJson<ModelManifest>(join(root, "models", "manifest.json"));
+  const transformers = join(root, "node_modules", "@huggingface", "transformers", "package.json");
+  const ort = join(dirname(createRequire(transformers).resolve("onnxruntime-web/webgpu")), "..", "package.json");
+  return {
+    pin: modelPin(manifest.models[0]!, dtype),
+    engine: { onnxruntimeWeb: (await readJson<{ version: string }>(ort)).version, transformersJs: (await readJson<{ version: string }>(transformers)).version },
+  };
+}
+
+/** The rows an inference step wrote (its completion and, for an answer, the assistant message). */
+const stepRows = (entries: JournalEntry[], opKey: string | null) =>
+  entries.filter((e) => e.opKey === opKey && (e.type === "step.completed" || e.type === "assistant.message"));
 
 /** The browser evicted this origin's model cache while the model was unloaded (idle). */
 async function evictModelCache(page: Page): Promise<void> {
@@ -64,6 +84,12 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
   const answer = (await rows(page)).findLast((e) => e.type === "assistant.message")!;
   expect(answer.payload).toMatchObject({ text: expect.stringContaining("84"), receipt: { ranOn: "hosted", consentId: expect.any(String) } });
   expect(await hostedRequests()).toBe(sentBefore + 2); // the tool call, then the answer
+  // The hosted step's rows carry the provider's reported model, as its receipt does; other rows no model.
+  const expected = await expectedVersions("fp32");
+  const hostedModel = (answer.payload as { receipt: { model: string } }).receipt.model;
+  expect(hostedModel).toBe(`hosted:local/${expected.pin}`); // npm start's local server runs the fp32 variant
+  for (const row of stepRows(await rows(page), answer.opKey)) expect(row.stamp).toMatchObject({ model: hostedModel, policy: "policy@1" });
+  expect((await rows(page)).find((e) => e.type === "user.message")!.stamp.model).toBeNull();
 
   // The next turn asks again (Allow once covered one turn); Escape answers Not now.
   await send(page, "hi");
@@ -78,7 +104,13 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
     const all = await rows(page);
     return count(all, "assistant.message") === 2 ? all : undefined;
   }, "the waiting step answered on the device", 240_000);
-  expect(entries.findLast((e) => e.type === "assistant.message")!.payload).toMatchObject({ receipt: { ranOn: "device", consentId: null } });
+  const deviceAnswer = entries.findLast((e) => e.type === "assistant.message")!;
+  expect(deviceAnswer.payload).toMatchObject({ receipt: { ranOn: "device", consentId: null, model: expected.pin } });
+  // The device step's rows carry the pin of the file it ran and the runtime builds it loaded.
+  const deviceRows = stepRows(entries, deviceAnswer.opKey);
+  expect(deviceRows.map((e) => e.type)).toEqual(["step.completed", "assistant.message"]);
+  for (const row of deviceRows) expect(row.stamp).toMatchObject({ model: expected.pin, engine: expected.engine });
+  expect((deviceRows[0]!.payload as { runtime: { versions: unknown } }).runtime.versions).toEqual(expected.engine);
   expect(await hostedRequests()).toBe(sentBefore + 2);
   expect(demo.artifactRequests().filter((path) => path.endsWith("model.onnx"))).toHaveLength(2);
   expect(count(entries, "consent.requested")).toBe(2);

@@ -45,7 +45,7 @@ async function approveUntilFailpoint(url: string, point: FailpointName): Promise
   socket.send(JSON.stringify({ type: "hello", role: "device" }));
   await fetch(`${url}/v1/sessions/${session.id}/events`, { method: "POST", headers: { authorization: `Bearer ${session.token}` }, body: JSON.stringify({ type: "user.message", text: "tell ops we deploy" }) });
   const offer = await until(() => frames.find((f): f is LeaseOffer => f.type === "lease.offer"), "an offer");
-  socket.send(JSON.stringify({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output: `<|call|>${JSON.stringify({ name: "send_email", args: EMAIL })}<|end|>` }));
+  socket.send(JSON.stringify({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output: `<|call|>${JSON.stringify({ name: "send_email", args: EMAIL })}<|end|>`, model: "scripted@sha256:00" }));
   const requested = await until(async () => (await journal(url, session)).find((e) => e.type === "approval.requested"), "approval.requested");
   socket.close();
   const minted = await fetch(`${url}/v1/sessions/${session.id}/tokens`, { method: "POST", body: '{"role":"approver"}' });

@@ -28,7 +28,7 @@ describe("chat format", () => {
 
 describe("frames", () => {
   it("validates shape, size and enums with typed codes", () => {
-    expect(parseClientFrame('{"type":"hello","role":"device","afterSeq":3}')).toEqual({ type: "hello", role: "device", afterSeq: 3, model: null, device: null });
+    expect(parseClientFrame('{"type":"hello","role":"device","afterSeq":3}')).toEqual({ type: "hello", role: "device", afterSeq: 3, device: null });
     const code = (text: string) => {
       try {
         parseClientFrame(text);
@@ -54,6 +54,11 @@ describe("frames", () => {
     };
     expect(parseClientFrame(complete(runtime))).toMatchObject({ type: "step.complete", runtime });
     expect(parseClientFrame(complete(null))).toMatchObject({ runtime: null });
+    // The device names the model that computed the step: its rows are stamped with it.
+    expect(() => parseClientFrame(JSON.stringify({ type: "step.complete", opKey: "1.infer", leaseId: "l", output: "hi" }))).toThrow(/model/);
+    const versions = { onnxruntimeWeb: "1.31.0", transformersJs: "4.3.1" };
+    expect(parseClientFrame(complete({ ...runtime, versions }))).toMatchObject({ runtime: { versions } });
+    expect(parseClientFrame(complete(runtime))).toMatchObject({ runtime: { versions: null } });
     expect(parseClientFrame(complete({ ...runtime, coldStart: null, fallbacks: undefined }))).toMatchObject({ runtime: { coldStart: null, fallbacks: [] } });
     for (const bad of [
       { ...runtime, backend: "cuda" },
@@ -62,6 +67,8 @@ describe("frames", () => {
       { ...runtime, decodeMs: "fast" },
       { ...runtime, coldStart: { ...runtime.coldStart, verifyMs: null } },
       { ...runtime, fallbacks: Array.from({ length: 9 }, () => "x") },
+      { ...runtime, versions: { onnxruntimeWeb: "1.31.0" } },
+      { ...runtime, versions: { onnxruntimeWeb: "x".repeat(65), transformersJs: "4.3.1" } },
       "wasm",
     ]) {
       expect(() => parseClientFrame(complete(bad)), JSON.stringify(bad)).toThrow(/runtime/);

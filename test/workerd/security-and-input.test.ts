@@ -105,7 +105,7 @@ describe("bad input gets a typed 4xx and loses nothing", () => {
     expect(await client.next("error")).toMatchObject({ code: "unknown_event_type", ref: "u" });
     client.send({ type: "user.message", text: "y".repeat(MAX_MESSAGE_CHARS + 1) });
     expect(await client.next("error")).toMatchObject({ code: "payload_too_large" });
-    client.send({ type: "step.complete", opKey: "1.infer", leaseId: "forged", output: "hi", ref: "f" });
+    client.send({ type: "step.complete", opKey: "1.infer", leaseId: "forged", output: "hi", model: "test-model@sha256:00", ref: "f" });
     expect(await client.next("error")).toMatchObject({ code: "not_found", ref: "f" });
     expect(await s.journal()).toEqual(before);
     expect(client.socket.readyState).toBe(WebSocket.OPEN);
@@ -116,7 +116,7 @@ describe("bad input gets a typed 4xx and loses nothing", () => {
     const device = await ScriptedClient.connect(s, "device");
     await s.post("/events", { type: "user.message", text: "hi" });
     const offer = await device.nextOffer();
-    device.send({ type: "step.complete", opKey: offer.opKey, leaseId: "not-the-lease", output: "pwned", ref: "x" });
+    device.send({ type: "step.complete", opKey: offer.opKey, leaseId: "not-the-lease", output: "pwned", model: "test-model@sha256:00", ref: "x" });
     expect(await device.next("error")).toMatchObject({ code: "lease_mismatch", ref: "x" });
     expect((await s.journal()).some((e) => e.type === "assistant.message")).toBe(false);
   });

@@ -11,5 +11,4 @@ export interface CacheProgress {
 
 export type CacheEvent =
   | ({ type: "progress" } & CacheProgress)
-  | { type: "repaired"; url: string; reason: "corrupt" | "partial" }
-  | { type: "error"; code: string; message: string };
+  | { type: "repaired"; url: string; reason: "corrupt" | "partial" };

@@ -34,10 +34,6 @@ export class Outbox {
     }
   }
 
-  get size(): number {
-    return this.items.length;
-  }
-
   list(): readonly OutboxItem[] {
     return this.items;
   }

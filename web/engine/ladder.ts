@@ -62,6 +62,12 @@ export function isResourceFailure(error: unknown): boolean {
   return /out ?of ?memory|\boom\b|device (was |is )?lost|devicelost|allocat|no available backend/i.test(text);
 }
 
+/** The rungs left after `from` failed saying `reason`: a GPU that is gone takes every WebGPU rung with it. */
+export function rungsAfter(rungs: readonly Rung[], from: Rung, reason: string): Rung[] {
+  const gpuGone = from.backend === "webgpu" && /lost|destroy|no available backend|adapter/i.test(reason);
+  return rungs.filter((r) => r !== from && !(gpuGone && r.backend === "webgpu"));
+}
+
 /**
  * Whether a failure on `rung` moves to the next one. On WebGPU any runtime failure does (drivers
  * differ, and WASM can still run the step); on WASM only resource failures do. Our own typed errors

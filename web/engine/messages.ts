@@ -1,4 +1,4 @@
-import type { ChatMessage, ColdStart, DeviceBackend, DeviceDtype, ToolSpec } from "../../src/protocol/index.ts";
+import type { ChatMessage, ColdStart, DeviceBackend, DeviceDtype, RuntimeVersions, ToolSpec } from "../../src/protocol/index.ts";
 import type { CacheEvent } from "../cache/events.ts";
 import type { ClientErrorCode } from "../errors.ts";
 
@@ -27,6 +27,8 @@ export interface LoadedModel extends Rung {
   modelId: string;
   /** `id@sha256:<digest of the ONNX file in use>`, stamped on every step this device computes. */
   pin: string;
+  /** The ORT and transformers.js builds this model runs on, stamped with its steps. */
+  versions: RuntimeVersions;
   coldStart: ColdStart;
 }
 

@@ -10,6 +10,8 @@ import { TextSink } from "./text-sink.ts";
 
 /** Streamed text leaves the worker at most once a frame (60 Hz): a page cannot show it more often. */
 const TEXT_EVENT_INTERVAL_MS = 16;
+/** The transformers.js build this worker runs, reported with every step it computes. */
+export const TRANSFORMERS_VERSION: string = env.version;
 
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;

@@ -1,6 +1,6 @@
 // The engine's Web Worker: inference never runs on the page's thread.
 import { ClientError } from "../errors.ts";
-import { DeviceEngine } from "./device-engine.ts";
+import { WorkerEngine } from "./worker-engine.ts";
 import type { EngineEvent, EngineRequest } from "./messages.ts";
 
 interface WorkerScope {
@@ -9,9 +9,9 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 const post = (event: EngineEvent) => scope.postMessage(event);
-let engine: DeviceEngine | null = null;
+let engine: WorkerEngine | null = null;
 
-function configured(): DeviceEngine {
+function configured(): WorkerEngine {
   if (!engine) throw new ClientError("engine_unloaded", "the engine has not been configured");
   return engine;
 }
@@ -19,7 +19,7 @@ function configured(): DeviceEngine {
 async function handle(request: EngineRequest): Promise<unknown> {
   switch (request.type) {
     case "configure":
-      engine = new DeviceEngine(request.options, {
+      engine = new WorkerEngine(request.options, {
         cache: (event) => post({ type: "cache", event }),
         state: (state) => post({ type: "state", state }),
         ladder: (from, to, reason) => post({ type: "ladder", from, to, reason }),

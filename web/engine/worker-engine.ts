@@ -2,9 +2,9 @@ import { modelPin, sha256Hex, type ChatMessage, type ManifestFile, type Manifest
 import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
-import { canStepDown, planLadder, rungName } from "./ladder.ts";
+import { canStepDown, planLadder, rungName, rungsAfter } from "./ladder.ts";
 import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
-import { ModelRunner, useVerifiedArtifacts } from "./runner.ts";
+import { ModelRunner, TRANSFORMERS_VERSION, useVerifiedArtifacts } from "./runner.ts";
 
 export interface EngineSink {
   cache(event: CacheEvent): void;
@@ -27,7 +27,7 @@ async function fetchJson<T>(url: string): Promise<T> {
  * The device side of inference, inside the Web Worker: pins from the manifests, verified bytes from
  * the cache, a ladder of ways to run, and the model unloaded again when idle.
  */
-export class DeviceEngine {
+export class WorkerEngine {
   private readonly cache: ArtifactCache;
   private rungs: Rung[] | null = null;
   private runner: ModelRunner | null = null;
@@ -164,6 +164,8 @@ export class DeviceEngine {
       ...rung,
       modelId: model.id,
       pin: modelPin(model, rung.dtype),
+      // The ORT build is the pinned wasm verified above (or on an earlier load of this worker).
+      versions: { onnxruntimeWeb: runtime.version, transformersJs: TRANSFORMERS_VERSION },
       coldStart: {
         connectMs: 0, // the client, which owns the socket, fills this in
         cacheLookupMs: loaded.cacheLookupMs,
@@ -180,9 +182,7 @@ export class DeviceEngine {
 
   private stepDown(from: Rung, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
-    // A missing GPU takes every WebGPU rung with it.
-    const gpuGone = from.backend === "webgpu" && /lost|destroy|no available backend|adapter/i.test(reason);
-    this.rungs = (this.rungs ?? []).filter((r) => r !== from && !(gpuGone && r.backend === "webgpu"));
+    this.rungs = rungsAfter(this.rungs ?? [], from, reason);
     const to = this.rungs[0] ?? null;
     this.fallbacks.push(`${rungName(from)} → ${to ? rungName(to) : "none"}: ${reason.slice(0, 120)}`);
     this.sink.ladder(from, to, reason);
