@@ -16,7 +16,13 @@ export default defineConfig({
       },
       {
         // Real Chromium (Debian's, see .ci/run); one file at a time: each drives a browser and a server.
-        test: { name: "browser", include: ["test/browser/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false },
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
       },
     ],
   },

@@ -3,12 +3,12 @@
 // worker as an A/A control); and warm start against the floor set by reading the model's bytes
 // back out of Cache Storage.
 import { afterAll, beforeAll, test } from "vitest";
-import { renderPrompt, type ChatMessage, type ColdStart } from "../src/protocol/index.ts";
+import { type ChatMessage, type ColdStart, renderPrompt } from "../src/protocol/index.ts";
 import { defaultTools } from "../src/tools/registry.ts";
 import { launchChromium, openDemo } from "../test/browser/chromium.ts";
 import type { PageGlobals } from "../test/browser/page-globals.ts";
-import { startDevServer, type DevServer } from "../test/node/dev-server.ts";
-import { mean, median, printTable, type BenchRow } from "./table.ts";
+import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
+import { type BenchRow, mean, median, printTable } from "./table.ts";
 
 // A request run 10 answers with the same valid call with and without the tool-call mask (30
 // tokens): the mask row then compares identical token sequences, not two outputs of other lengths
@@ -69,10 +69,28 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
       const { page } = await openDemo(browser, `${server.url}/?fresh&lazy&device=wasm&dtype=${dtype}`, context);
       await page.waitForFunction(() => "dormant" in globalThis);
       const result = await page.evaluate(
-        async ({ messagesJson, toolsJson, prompt, dtype, blocks, warmupBlocks, runsPerBlock, maxNewTokens }: { messagesJson: string; toolsJson: string; prompt: string; dtype: string; blocks: number; warmupBlocks: number; runsPerBlock: number; maxNewTokens: number }) => {
+        async ({
+          messagesJson,
+          toolsJson,
+          prompt,
+          dtype,
+          blocks,
+          warmupBlocks,
+          runsPerBlock,
+          maxNewTokens,
+        }: {
+          messagesJson: string;
+          toolsJson: string;
+          prompt: string;
+          dtype: string;
+          blocks: number;
+          warmupBlocks: number;
+          runsPerBlock: number;
+          maxNewTokens: number;
+        }) => {
           const messages: unknown = JSON.parse(messagesJson);
           const tools = JSON.parse(toolsJson) as unknown[];
-          const { dormant, caches, Worker, document } = (globalThis as unknown as PageGlobals);
+          const { dormant, caches, Worker, document } = globalThis as unknown as PageGlobals;
           const { engine } = dormant;
           // The demo repaints its status line as each step starts and ends; with software
           // compositing on 2 cores that paint took 3–10% off the engine arm alone (the raw arm
@@ -130,14 +148,44 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
           control.worker.terminate();
           return { warm, bytes, readMs, ours, theirs, again, masked };
         },
-        { messagesJson: JSON.stringify(MESSAGES), toolsJson: JSON.stringify(defaultTools.offer(MESSAGES)), prompt: renderPrompt(MESSAGES), dtype, blocks: BLOCKS, warmupBlocks: WARMUP_BLOCKS, runsPerBlock: RUNS_PER_BLOCK, maxNewTokens: MAX_NEW_TOKENS },
+        {
+          messagesJson: JSON.stringify(MESSAGES),
+          toolsJson: JSON.stringify(defaultTools.offer(MESSAGES)),
+          prompt: renderPrompt(MESSAGES),
+          dtype,
+          blocks: BLOCKS,
+          warmupBlocks: WARMUP_BLOCKS,
+          runsPerBlock: RUNS_PER_BLOCK,
+          maxNewTokens: MAX_NEW_TOKENS,
+        },
       );
       const warmStart = result.warm.cacheLookupMs + result.warm.verifyMs + result.warm.compileMs + result.warm.warmupMs;
       const floor = result.readMs;
       rows.push(
-        { name: `decode tokens/s, wasm ${dtype} (raw transformers.js → engine)`, unit: "tok/s", baseline: tokensPerSecond([...result.theirs, ...result.again]), measured: tokensPerSecond(result.ours), ratio: pairedRatio(result.ours, result.theirs, result.again), target: "≥ 0.95" },
-        { name: `decode tokens/s, wasm ${dtype} (raw → raw again: A/A noise)`, unit: "tok/s", baseline: tokensPerSecond(result.theirs), measured: tokensPerSecond(result.again), ratio: pairedRatio(result.again, result.theirs), target: "report" },
-        { name: `decode tokens/s, wasm ${dtype} (engine → engine with the tool-call mask)`, unit: "tok/s", baseline: tokensPerSecond(result.ours), measured: tokensPerSecond(result.masked), ratio: pairedRatio(result.masked, result.ours), target: "≥ 0.9" },
+        {
+          name: `decode tokens/s, wasm ${dtype} (raw transformers.js → engine)`,
+          unit: "tok/s",
+          baseline: tokensPerSecond([...result.theirs, ...result.again]),
+          measured: tokensPerSecond(result.ours),
+          ratio: pairedRatio(result.ours, result.theirs, result.again),
+          target: "≥ 0.95",
+        },
+        {
+          name: `decode tokens/s, wasm ${dtype} (raw → raw again: A/A noise)`,
+          unit: "tok/s",
+          baseline: tokensPerSecond(result.theirs),
+          measured: tokensPerSecond(result.again),
+          ratio: pairedRatio(result.again, result.theirs),
+          target: "report",
+        },
+        {
+          name: `decode tokens/s, wasm ${dtype} (engine → engine with the tool-call mask)`,
+          unit: "tok/s",
+          baseline: tokensPerSecond(result.ours),
+          measured: tokensPerSecond(result.masked),
+          ratio: pairedRatio(result.masked, result.ours),
+          target: "≥ 0.9",
+        },
         { name: `warm start, ${dtype} (cache read floor → engine)`, unit: "ms", baseline: floor, measured: warmStart, target: "report" },
       );
       console.log(

@@ -4,7 +4,7 @@
 // and against a hosted step on the same session path with no device failure in front of it.
 import { afterAll, beforeAll, test } from "vitest";
 import type { LeaseOffer, ServerFrame, SessionCreated } from "../src/protocol/index.ts";
-import { startDevServer, type DevServer } from "../test/node/dev-server.ts";
+import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
 import { median, printTable } from "./table.ts";
 
 const PROMPT = "hello";
@@ -17,7 +17,6 @@ beforeAll(async () => {
   server = await startDevServer(90_000, { prebuilt: true });
 });
 afterAll(async () => server?.stop());
-
 
 /**
  * Time to the first streamed content chunk of a direct chat-completions call. The stream is read to
@@ -52,8 +51,15 @@ async function directFirstToken(): Promise<number> {
  * waits for the answer to land before the next.
  */
 async function sessionFirstToken(failing: boolean): Promise<number> {
-  const created = (await (await fetch(`${server.url}/v1/sessions`, { method: "POST", body: JSON.stringify({ policy: { hosted: "allow", providers: ["local"] } }) })).json()) as SessionCreated;
-  const socket = new WebSocket(`${server.url.replace("http", "ws")}/v1/sessions/${created.id}/ws?token=${encodeURIComponent(created.token)}`);
+  const created = (await (
+    await fetch(`${server.url}/v1/sessions`, {
+      method: "POST",
+      body: JSON.stringify({ policy: { hosted: "allow", providers: ["local"] } }),
+    })
+  ).json()) as SessionCreated;
+  const socket = new WebSocket(
+    `${server.url.replace("http", "ws")}/v1/sessions/${created.id}/ws?token=${encodeURIComponent(created.token)}`,
+  );
   await new Promise((resolve, reject) => {
     socket.addEventListener("open", resolve);
     socket.addEventListener("error", reject);
@@ -67,7 +73,17 @@ async function sessionFirstToken(failing: boolean): Promise<number> {
         if (!failing) reject(new Error("a device that said it cannot serve was offered a lease"));
         const offer = frame as LeaseOffer;
         startedAt = performance.now();
-        socket.send(JSON.stringify({ type: "step.fail", opKey: offer.opKey, leaseId: offer.leaseId, code: "device_unavailable", message: "bench", retryable: false, reason: "device_lost" }));
+        socket.send(
+          JSON.stringify({
+            type: "step.fail",
+            opKey: offer.opKey,
+            leaseId: offer.leaseId,
+            code: "device_unavailable",
+            message: "bench",
+            retryable: false,
+            reason: "device_lost",
+          }),
+        );
       } else if (frame.type === "step.delta" && startedAt > 0 && firstDeltaMs === 0) {
         firstDeltaMs = performance.now() - startedAt;
       } else if (frame.type === "journal" && frame.entries.some((e) => e.type === "assistant.message")) {
@@ -117,11 +133,31 @@ test("device failure → first hosted token, vs the hosted server's own time to 
   await holdRequests(PROVIDER_DELAY_MS);
   const remote = await measure().finally(() => holdRequests(0));
   const overhead = (m: Samples) => (median(m.fallback) - median(m.direct)).toFixed(1);
-  console.log(`fixed cost of the fallback path (median fallback − median direct): ${overhead(local)} ms, ${overhead(remote)} ms with the held-back provider`);
+  console.log(
+    `fixed cost of the fallback path (median fallback − median direct): ${overhead(local)} ms, ${overhead(remote)} ms with the held-back provider`,
+  );
   printTable("Hosted fallback (wrangler dev + local hosted server, loopback)", "direct", "fallback", [
-    { name: "time to first hosted token, local model (median)", unit: "ms", baseline: median(local.direct), measured: median(local.fallback), target: "≤ 1.2" },
-    { name: `same, provider held back ${PROVIDER_DELAY_MS} ms (emulated remote)`, unit: "ms", baseline: median(remote.direct), measured: median(remote.fallback), target: "report" },
+    {
+      name: "time to first hosted token, local model (median)",
+      unit: "ms",
+      baseline: median(local.direct),
+      measured: median(local.fallback),
+      target: "≤ 1.2",
+    },
+    {
+      name: `same, provider held back ${PROVIDER_DELAY_MS} ms (emulated remote)`,
+      unit: "ms",
+      baseline: median(remote.direct),
+      measured: median(remote.fallback),
+      target: "report",
+    },
     // What the failure itself adds: the same session path when the device said up front it cannot serve.
-    { name: "fallback vs a hosted step with no device failure in front", unit: "ms", baseline: median(local.sessionHosted), measured: median(local.fallback), target: "report" },
+    {
+      name: "fallback vs a hosted step with no device failure in front",
+      unit: "ms",
+      baseline: median(local.sessionHosted),
+      measured: median(local.fallback),
+      target: "report",
+    },
   ]);
 });

@@ -4,7 +4,7 @@ import { it } from "vitest";
 import { PROTOCOL_VERSION, RUNTIME_VERSION, type SessionCreated } from "../src/protocol/index.ts";
 import { Journal } from "../src/session/journal.ts";
 import { SCHEMA } from "../src/session/schema.ts";
-import { mean, printTable, type BenchRow } from "./table.ts";
+import { type BenchRow, mean, printTable } from "./table.ts";
 
 const SMALL = 10;
 const LARGE = 10_000;
@@ -80,7 +80,8 @@ async function httpAppend(blocks: number, count: number): Promise<BenchRow> {
   const big = await createSession();
   const postBig = poster(big);
   const stub = env.AGENT_SESSION.get(env.AGENT_SESSION.idFromString(big.id));
-  const size = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM journal").one().n);
+  const size = () =>
+    runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM journal").one().n);
   // After the first message the turn stays open (no device), so each post adds one journal row.
   while ((await size()) < LARGE) for (let i = 0; i < 250; i++) await postBig("filler");
   const atSmall: number[] = [];
@@ -91,7 +92,13 @@ async function httpAppend(blocks: number, count: number): Promise<BenchRow> {
     atSmall.push(await timePosts(small, count));
     atLarge.push(await timePosts(postBig, count));
   }
-  return { name: `POST /events, end to end (${blocks} blocks × ${count})`, unit: "ms/append", baseline: mean(atSmall), measured: mean(atLarge), target: "≤ 1.20" };
+  return {
+    name: `POST /events, end to end (${blocks} blocks × ${count})`,
+    unit: "ms/append",
+    baseline: mean(atSmall),
+    measured: mean(atLarge),
+    target: "≤ 1.20",
+  };
 }
 
 it("journal append cost at step 10 vs step 10,000", async () => {

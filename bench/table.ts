@@ -11,7 +11,14 @@ export interface BenchRow {
 
 export function printTable(title: string, baselineLabel: string, measuredLabel: string, rows: BenchRow[]): void {
   const header = ["benchmark", "unit", baselineLabel, measuredLabel, "ratio", "target"];
-  const body = rows.map((r) => [r.name, r.unit, r.baseline.toFixed(3), r.measured.toFixed(3), (r.ratio ?? r.measured / r.baseline).toFixed(3), r.target]);
+  const body = rows.map((r) => [
+    r.name,
+    r.unit,
+    r.baseline.toFixed(3),
+    r.measured.toFixed(3),
+    (r.ratio ?? r.measured / r.baseline).toFixed(3),
+    r.target,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   console.log([`\n${title}`, line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n"));

@@ -5,18 +5,25 @@
 // natural set is only ever reported.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { defaultTools } from "../src/tools/registry.ts";
 import { evaluate, loadEvalSet, MODELS_DIR, NodeRunner } from "./evaluate.ts";
 import { checkManifest } from "./manifest-check.ts";
 import { evaluateNatural, loadNatural } from "./natural.ts";
-import { defaultTools } from "../src/tools/registry.ts";
 
 const { values } = parseArgs({
-  options: { dtype: { type: "string", default: "q8" }, limit: { type: "string" }, set: { type: "string", default: "heldout" }, file: { type: "string" }, decoder: { type: "string", default: "constrained" } },
+  options: {
+    dtype: { type: "string", default: "q8" },
+    limit: { type: "string" },
+    set: { type: "string", default: "heldout" },
+    file: { type: "string" },
+    decoder: { type: "string", default: "constrained" },
+  },
 });
 const dtype = values.dtype;
 if (dtype !== "q8" && dtype !== "fp32") throw new Error("--dtype must be q8 or fp32");
 const set = values.file ? "file" : values.set;
-if (!["heldout", "validation", "natural", "dev", "file"].includes(set)) throw new Error("--set must be heldout, validation, natural or dev");
+if (!["heldout", "validation", "natural", "dev", "file"].includes(set))
+  throw new Error("--set must be heldout, validation, natural or dev");
 if (values.decoder !== "constrained" && values.decoder !== "free") throw new Error("--decoder must be constrained or free");
 const limit = values.limit ? Number(values.limit) : Infinity;
 
@@ -31,12 +38,22 @@ if (set === "natural" || set === "dev" || set === "file") {
   const report = await evaluateNatural(runner, (await loadNatural(path)).slice(0, limit), values.decoder === "constrained");
   await runner.dispose();
   for (const miss of report.misses.slice(0, 8)) console.log(`miss: ${miss}`);
-  const metrics = (["valid_output", "tool_name", "tool_args", "no_tool_for_chat", "answer_uses_result"] as const).map((k) => `${k}=${report[k].toFixed(3)}`);
-  console.log(`model=dormant-agent-tiny dtype=${dtype} set=${values.file ?? set} decoder=${values.decoder} rows=${report.rows} ${metrics.join(" ")}`);
+  const metrics = (["valid_output", "tool_name", "tool_args", "no_tool_for_chat", "answer_uses_result"] as const).map(
+    (k) => `${k}=${report[k].toFixed(3)}`,
+  );
+  console.log(
+    `model=dormant-agent-tiny dtype=${dtype} set=${values.file ?? set} decoder=${values.decoder} rows=${report.rows} ${metrics.join(" ")}`,
+  );
 } else {
-  const report = await evaluate(runner, await loadEvalSet(limit, set as "heldout" | "validation"), values.decoder === "constrained" ? (messages) => defaultTools.offer(messages) : null);
+  const report = await evaluate(
+    runner,
+    await loadEvalSet(limit, set as "heldout" | "validation"),
+    values.decoder === "constrained" ? (messages) => defaultTools.offer(messages) : null,
+  );
   await runner.dispose();
-  console.log(`model=dormant-agent-tiny dtype=${dtype} set=${set} decoder=${values.decoder} tool_rows=${report.toolRows} chat_rows=${report.chatRows} decode_tokens_per_s=${report.tokensPerSecond.toFixed(0)}`);
+  console.log(
+    `model=dormant-agent-tiny dtype=${dtype} set=${set} decoder=${values.decoder} tool_rows=${report.toolRows} chat_rows=${report.chatRows} decode_tokens_per_s=${report.tokensPerSecond.toFixed(0)}`,
+  );
   for (const miss of report.misses.slice(0, 5)) console.log(`miss: ${miss}`);
   console.log(`tool_call_exact_match=${report.toolCallExactMatch.toFixed(3)}`);
   console.log(`final_answer_uses_result=${report.finalAnswerUsesResult.toFixed(3)}`);

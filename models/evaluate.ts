@@ -1,13 +1,13 @@
-import { AutoModelForCausalLM, AutoTokenizer, env, type LogitsProcessorList } from "@huggingface/transformers";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { parseAssistantOutput, type AssistantOutput, type ChatMessage, type ToolCall, type ToolSpec } from "../src/protocol/index.ts";
-import { decodeTurn } from "../web/engine/decode-turn.ts";
-import { vocabBytes, type VocabBytes } from "../web/engine/vocab.ts";
-import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
+import { AutoModelForCausalLM, AutoTokenizer, env, type LogitsProcessorList } from "@huggingface/transformers";
+import { type AssistantOutput, type ChatMessage, parseAssistantOutput, type ToolCall, type ToolSpec } from "../src/protocol/index.ts";
 import { defaultTools } from "../src/tools/registry.ts";
+import { decodeTurn } from "../web/engine/decode-turn.ts";
+import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
 import { fitPrompt } from "../web/engine/prompt-fit.ts";
+import { type VocabBytes, vocabBytes } from "../web/engine/vocab.ts";
 import { readManifest } from "./manifest-check.ts";
 
 export const MODELS_DIR = import.meta.dirname;
@@ -27,7 +27,11 @@ export type EvalSet = "heldout" | "validation";
 
 export async function loadEvalSet(limit = Infinity, set: EvalSet = "heldout"): Promise<EvalRow[]> {
   const text = await readFile(join(MODELS_DIR, "eval", `${set}.jsonl`), "utf8");
-  return text.trim().split("\n").slice(0, limit).map((line) => JSON.parse(line) as EvalRow);
+  return text
+    .trim()
+    .split("\n")
+    .slice(0, limit)
+    .map((line) => JSON.parse(line) as EvalRow);
 }
 
 export interface Generation {
@@ -70,7 +74,8 @@ export class NodeRunner {
   /** Greedy continuation of a raw prompt, never past the model's context (prompt + new tokens ≤ contextLength). */
   async generate(prompt: string, maxNewTokens = 96): Promise<Generation> {
     const ids = this.encode(prompt);
-    if (ids.length >= this.contextLength) throw new Error(`prompt of ${ids.length} tokens leaves no room in a ${this.contextLength}-token context`);
+    if (ids.length >= this.contextLength)
+      throw new Error(`prompt of ${ids.length} tokens leaves no room in a ${this.contextLength}-token context`);
     return this.decode(ids, maxNewTokens, {});
   }
 
@@ -81,7 +86,9 @@ export class NodeRunner {
   async answer(messages: ChatMessage[], maxNewTokens = 96, tools: readonly ToolSpec[] | null = null): Promise<Generation> {
     const { ids } = fitPrompt((text) => this.encode(text), messages, this.contextLength, maxNewTokens);
     this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
-    return decodeTurn(this.vocab, tools, messages, ids.length, (processors) => this.decode(ids, maxNewTokens, { logits_processor: processors }));
+    return decodeTurn(this.vocab, tools, messages, ids.length, (processors) =>
+      this.decode(ids, maxNewTokens, { logits_processor: processors }),
+    );
   }
 
   private async decode(ids: number[], maxNewTokens: number, options: { logits_processor?: LogitsProcessorList }): Promise<Generation> {
@@ -138,8 +145,18 @@ export interface EvalReport {
  * answered without a tool call.
  */
 /** `offer`: the tools each turn is decoded against (ToolRegistry.offer); null decodes unconstrained. */
-export async function evaluate(runner: NodeRunner, rows: EvalRow[], offer: ((messages: ChatMessage[]) => ToolSpec[]) | null = null): Promise<EvalReport> {
-  let calls = 0, answers = 0, chats = 0, toolRows = 0, chatRows = 0, tokens = 0, ms = 0;
+export async function evaluate(
+  runner: NodeRunner,
+  rows: EvalRow[],
+  offer: ((messages: ChatMessage[]) => ToolSpec[]) | null = null,
+): Promise<EvalReport> {
+  let calls = 0,
+    answers = 0,
+    chats = 0,
+    toolRows = 0,
+    chatRows = 0,
+    tokens = 0,
+    ms = 0;
   const misses: string[] = [];
   const run = async (messages: ChatMessage[]) => {
     const generation = await runner.answer(messages, 96, offer?.(messages) ?? null);

@@ -5,7 +5,7 @@ import { evaluate as calculate } from "../src/tools/calculator.ts";
 import { defaultTools } from "../src/tools/registry.ts";
 import { spokenMath } from "../src/tools/spoken-math.ts";
 import { resolveZone } from "../src/tools/zones.ts";
-import { parse, type NodeRunner } from "./evaluate.ts";
+import { type NodeRunner, parse } from "./evaluate.ts";
 
 /** One request as a person wrote it (models/eval/natural.jsonl, or any file in this format). */
 export interface NaturalRow {
@@ -25,17 +25,34 @@ export interface NaturalRow {
  * natural row must match none: then it measures skill, not memory of the templates.
  */
 export async function loadTemplates(path = join(import.meta.dirname, "eval", "templates.json")): Promise<RegExp[]> {
-  const { wrappers, prefixes, suffixes } = JSON.parse(await readFile(path, "utf8")) as { wrappers: string[]; prefixes: string[]; suffixes: string[] };
+  const { wrappers, prefixes, suffixes } = JSON.parse(await readFile(path, "utf8")) as {
+    wrappers: string[];
+    prefixes: string[];
+    suffixes: string[];
+  };
   const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const optional = (texts: string[]) => `(?:${texts.map(escapeRegExp).join("|")})?`;
-  return wrappers.map((w) => new RegExp(`^${optional(prefixes)}${w.split(/\{[a-z]+\}/).map(escapeRegExp).join(".+")}${optional(suffixes)}$`, "is"));
+  return wrappers.map(
+    (w) =>
+      new RegExp(
+        `^${optional(prefixes)}${w
+          .split(/\{[a-z]+\}/)
+          .map(escapeRegExp)
+          .join(".+")}${optional(suffixes)}$`,
+        "is",
+      ),
+  );
 }
 
 export async function loadNatural(path: string): Promise<NaturalRow[]> {
-  const rows = (await readFile(path, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as NaturalRow);
+  const rows = (await readFile(path, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as NaturalRow);
   const templates = await loadTemplates();
   const copied = rows.filter((row) => templates.some((t) => t.test(row.prompt.trim())));
-  if (copied.length > 0) throw new Error(`${path}: ${copied.length} rows match a training template, e.g. ${JSON.stringify(copied[0]!.prompt)}`);
+  if (copied.length > 0)
+    throw new Error(`${path}: ${copied.length} rows match a training template, e.g. ${JSON.stringify(copied[0]!.prompt)}`);
   return rows;
 }
 
@@ -89,7 +106,8 @@ async function resultOf(call: ToolCall): Promise<{ result: Json; evidence: strin
   const tool = defaultTools.get(call.name)!;
   const args = tool.parseArgs(call.args);
   if (call.name === "save_note") return { result: { saved: true, notes: 3 }, evidence: [String(args.title)] };
-  if (call.name === "send_email") return { result: { sent: true, messageId: "5b2e7c1a-93f4-4d0e-8a61-0c7d9e2f4b18" }, evidence: [String(args.to)] };
+  if (call.name === "send_email")
+    return { result: { sent: true, messageId: "5b2e7c1a-93f4-4d0e-8a61-0c7d9e2f4b18" }, evidence: [String(args.to)] };
   const result = (await tool.execute(args, undefined as never)) as JsonObject;
   return { result, evidence: [String(call.name === "clock" ? result.time : result.value)] };
 }
@@ -100,7 +118,12 @@ export async function evaluateNatural(runner: NodeRunner, rows: NaturalRow[], co
     const generation = await runner.answer(messages, 96, constrained ? defaultTools.offer(messages) : null);
     return { text: generation.text, output: parse(generation.text) };
   };
-  let valid = 0, names = 0, args = 0, quiet = 0, answered = 0, toolRows = 0;
+  let valid = 0,
+    names = 0,
+    args = 0,
+    quiet = 0,
+    answered = 0,
+    toolRows = 0;
   const misses: string[] = [];
   for (const row of rows) {
     const messages: ChatMessage[] = [...(row.history ?? []), { role: "user", content: row.prompt }];
@@ -108,12 +131,13 @@ export async function evaluateNatural(runner: NodeRunner, rows: NaturalRow[], co
     const call = output?.kind === "tool_call" ? output.call : null;
     let parsedArgs: JsonObject | null = null;
     try {
-      parsedArgs = call ? defaultTools.get(call.name)?.parseArgs(call.args) ?? null : null;
+      parsedArgs = call ? (defaultTools.get(call.name)?.parseArgs(call.args) ?? null) : null;
     } catch {
       parsedArgs = null;
     }
     const spec = call ? defaultTools.get(call.name)?.spec : undefined;
-    const wellFormed = output !== null && (call === null || (spec !== undefined && Object.keys(call.args).join() === Object.keys(spec.args).join()));
+    const wellFormed =
+      output !== null && (call === null || (spec !== undefined && Object.keys(call.args).join() === Object.keys(spec.args).join()));
     if (wellFormed) valid++;
     if (row.kind !== "tool") {
       if (output?.kind === "text") quiet++;

@@ -1,11 +1,12 @@
 // npm run build: bundles web/ for the browser and lays out web/dist, the Worker's static assets:
 //   /             demo page          /assets/   demo and engine-worker bundles
 //   /models/      manifest + files   /ort/      onnxruntime-web's wasm, in parts, with runtime.json
-import { build } from "esbuild";
+
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
+import { build } from "esbuild";
 import type { ModelManifest, RuntimeManifest } from "../src/protocol/index.ts";
 
 const ROOT = dirname(import.meta.dirname);
@@ -25,7 +26,7 @@ async function bundle(out: Output): Promise<void> {
   const result = await build({
     absWorkingDir: ROOT,
     // bench-raw-worker: plain transformers.js, the baseline `npm run bench` compares our engine with.
-    entryPoints: { "demo": "web/demo/main.ts", "engine-worker": "web/engine/worker.ts", "bench-raw-worker": "bench/device/raw-worker.ts" },
+    entryPoints: { demo: "web/demo/main.ts", "engine-worker": "web/engine/worker.ts", "bench-raw-worker": "bench/device/raw-worker.ts" },
     outdir: join(OUT, "assets"),
     bundle: true,
     format: "esm",
@@ -89,23 +90,31 @@ async function main(): Promise<void> {
   const manifest = await readFile(join(ROOT, "models", "manifest.json"));
   out.set("models/manifest.json", manifest);
   for (const model of (JSON.parse(manifest.toString()) as ModelManifest).models) {
-    for (const file of model.files) out.set(`models/${model.path}/${file.path}`, await readFile(join(ROOT, "models", model.path, file.path)));
+    for (const file of model.files)
+      out.set(`models/${model.path}/${file.path}`, await readFile(join(ROOT, "models", model.path, file.path)));
   }
   // Cross-origin isolation lets ORT use SharedArrayBuffer (threaded WASM); manifests are never
   // cached by HTTP so a new pin is seen at once, while pinned files are verified by digest anyway.
-  out.set("_headers", text([
-    "/*",
-    "  Cross-Origin-Opener-Policy: same-origin",
-    "  Cross-Origin-Embedder-Policy: require-corp",
-    "  Cross-Origin-Resource-Policy: same-origin",
-    "/models/manifest.json",
-    "  Cache-Control: no-store",
-    "/ort/runtime.json",
-    "  Cache-Control: no-store",
-    "",
-  ].join("\n")));
+  out.set(
+    "_headers",
+    text(
+      [
+        "/*",
+        "  Cross-Origin-Opener-Policy: same-origin",
+        "  Cross-Origin-Embedder-Policy: require-corp",
+        "  Cross-Origin-Resource-Policy: same-origin",
+        "/models/manifest.json",
+        "  Cache-Control: no-store",
+        "/ort/runtime.json",
+        "  Cache-Control: no-store",
+        "",
+      ].join("\n"),
+    ),
+  );
   const written = await sync(out);
-  console.log(`web/dist: ${out.size} files, ${written} written, in ${Math.round(performance.now() - started)} ms (ort ${runtime.version}, ${runtime.parts.length} parts)`);
+  console.log(
+    `web/dist: ${out.size} files, ${written} written, in ${Math.round(performance.now() - started)} ms (ort ${runtime.version}, ${runtime.parts.length} parts)`,
+  );
 }
 
 await main();

@@ -1,8 +1,8 @@
 // Baseline for bench/device.bench.ts: transformers.js used directly, the way its docs show, on the
 // same model files, dtype and prompt as our engine. ORT's wasm is joined from our parts (no CDN here).
 import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
-import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import type { RuntimeManifest } from "../../src/protocol/index.ts";
+import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 
 interface RawRequest {
   prompt: string;
@@ -27,7 +27,10 @@ async function ortBinary(): Promise<ArrayBuffer> {
   return joined.buffer;
 }
 
-let loaded: Promise<{ tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>; model: Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>> }> | null = null;
+let loaded: Promise<{
+  tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+  model: Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
+}> | null = null;
 
 async function load(data: RawRequest) {
   env.allowRemoteModels = false;

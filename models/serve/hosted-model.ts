@@ -1,10 +1,10 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
-import { modelPin, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
+import { type ChatMessage, modelPin, type ToolSpec } from "../../src/protocol/index.ts";
 import { decodeTurn } from "../../web/engine/decode-turn.ts";
-import { vocabBytes, type VocabBytes } from "../../web/engine/vocab.ts";
 import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import { fitPrompt } from "../../web/engine/prompt-fit.ts";
 import { TextSink } from "../../web/engine/text-sink.ts";
+import { type VocabBytes, vocabBytes } from "../../web/engine/vocab.ts";
 import { MODEL_ID, MODELS_DIR } from "../evaluate.ts";
 import { readManifest } from "../manifest-check.ts";
 
@@ -48,14 +48,21 @@ export class HostedModel {
       const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
       const { ids, room } = fitPrompt(encode, messages, this.contextLength, maxNewTokens);
       this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
-      const generated = await decodeTurn(this.vocab, tools.length > 0 ? tools : null, messages, ids.length, async (processors, streamed) => {
-        const output = await this.model.generate({
-          ...greedyInputs(ids, Math.min(maxNewTokens, room)),
-          logits_processor: processors,
-          streamer: new TextSink(this.tokenizer, streamed) as unknown as TextStreamer,
-        });
-        return generatedIds(output, ids.length);
-      }, { onText });
+      const generated = await decodeTurn(
+        this.vocab,
+        tools.length > 0 ? tools : null,
+        messages,
+        ids.length,
+        async (processors, streamed) => {
+          const output = await this.model.generate({
+            ...greedyInputs(ids, Math.min(maxNewTokens, room)),
+            logits_processor: processors,
+            streamer: new TextSink(this.tokenizer, streamed) as unknown as TextStreamer,
+          });
+          return generatedIds(output, ids.length);
+        },
+        { onText },
+      );
       return this.tokenizer.decode(generated, { skip_special_tokens: false });
     };
     const next = this.queue.then(run, run);

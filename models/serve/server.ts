@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CHAT_TOKENS, DormantError, isRecord, parseAssistantOutput } from "../../src/protocol/index.ts";
 import { fromOpenAIMessages, fromOpenAITools } from "../../src/inference/openai-format.ts";
+import { CHAT_TOKENS, DormantError, isRecord, parseAssistantOutput } from "../../src/protocol/index.ts";
 import { HostedModel } from "./hosted-model.ts";
 
 const MAX_BODY = 256 * 1024;
@@ -55,7 +55,13 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Splits the model's raw output into an OpenAI answer: streamed text, or one tool call at the end. */
-async function complete(model: HostedModel, req: IncomingMessage, res: ServerResponse, log: RequestLogEntry[], faults: Faults): Promise<void> {
+async function complete(
+  model: HostedModel,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: RequestLogEntry[],
+  faults: Faults,
+): Promise<void> {
   const body = await readBody(req);
   if (!isRecord(body)) throw new DormantError("invalid_request", "body must be a JSON object");
   const messages = fromOpenAIMessages(body.messages);
@@ -98,13 +104,20 @@ async function complete(model: HostedModel, req: IncomingMessage, res: ServerRes
   } catch {
     // Malformed: passed on as text, so the session's own parser rejects it and retries the step.
   }
-  const toolCall = output?.kind === "tool_call"
-    ? { index: 0, id: "call_0", type: "function", function: { name: output.call.name, arguments: JSON.stringify(output.call.args) } }
-    : null;
+  const toolCall =
+    output?.kind === "tool_call"
+      ? { index: 0, id: "call_0", type: "function", function: { name: output.call.name, arguments: JSON.stringify(output.call.args) } }
+      : null;
   const text = output?.kind === "text" ? output.text : raw.split(CHAT_TOKENS.end)[0]!;
   if (!stream) {
     const message = toolCall ? { role: "assistant", content: null, tool_calls: [toolCall] } : { role: "assistant", content: text };
-    return json(res, 200, { id, object: "chat.completion", created, model: model.pin, choices: [{ index: 0, message, finish_reason: toolCall ? "tool_calls" : "stop" }] });
+    return json(res, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model: model.pin,
+      choices: [{ index: 0, message, finish_reason: toolCall ? "tool_calls" : "stop" }],
+    });
   }
   if (toolCall) res.write(chunk({ role: "assistant", tool_calls: [toolCall] }, null));
   else if (shown === 0) res.write(chunk({ content: text }, null));
@@ -121,7 +134,8 @@ export async function startHostedServer(options: { port?: number; host?: string 
     const route = `${req.method} ${path}`;
     const handle = async () => {
       if (route === "GET /v1/health") return json(res, 200, { ok: true, model: model.pin });
-      if (route === "GET /v1/models") return json(res, 200, { object: "list", data: [{ id: model.pin, object: "model", owned_by: "dormant" }] });
+      if (route === "GET /v1/models")
+        return json(res, 200, { object: "list", data: [{ id: model.pin, object: "model", owned_by: "dormant" }] });
       if (route === "GET /v1/requests") return json(res, 200, { requests });
       if (route === "POST /v1/chat/completions") return complete(model, req, res, requests, faults);
       if (route === "POST /v1/faults") {
@@ -129,7 +143,8 @@ export async function startHostedServer(options: { port?: number; host?: string 
         if (!isRecord(body)) throw new DormantError("invalid_request", "body must be a JSON object");
         for (const key of ["failNext", "delayMs"] as const) {
           const value = body[key] ?? 0;
-          if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 600_000) throw new DormantError("invalid_request", `"${key}" must be a non-negative integer`);
+          if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 600_000)
+            throw new DormantError("invalid_request", `"${key}" must be a non-negative integer`);
           faults[key] = value;
         }
         return json(res, 200, faults);

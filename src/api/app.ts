@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { PROTOCOL_VERSION, RUNTIME_VERSION } from "../protocol/index.ts";
-import { requireDeployment, type AppEnv } from "./auth.ts";
+import { type AppEnv, requireDeployment } from "./auth.ts";
 import { dev } from "./dev.ts";
 import { errorResponse, notFound } from "./errors.ts";
 import { sessions } from "./sessions.ts";

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { DormantError, sha256Hex } from "../protocol/index.ts";
 import { deploymentProblems, parseCreateKeys } from "../config/deployment.ts";
+import { DormantError, sha256Hex } from "../protocol/index.ts";
 import type { Caller, TenantScope } from "../session/caller.ts";
-import { verifyToken, type TokenClaims } from "./tokens.ts";
+import { type TokenClaims, verifyToken } from "./tokens.ts";
 
 export type AppEnv = { Bindings: Env; Variables: { claims: TokenClaims } };
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { DormantError, TENANT_PATTERN } from "../protocol/index.ts";
 import { isLocalDevelopment } from "../config/deployment.ts";
+import { DormantError, TENANT_PATTERN } from "../protocol/index.ts";
 import type { AppEnv } from "./auth.ts";
 
 /**

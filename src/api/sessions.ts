@@ -1,8 +1,8 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import {
   DormantError,
-  SESSION_ID_PATTERN,
   eventFingerprint,
+  type IssuedToken,
   parseClientEvent,
   parseConsentDecision,
   parseConsentId,
@@ -10,13 +10,13 @@ import {
   parseSessionOptions,
   parseTokenRequest,
   requireRecord,
-  type IssuedToken,
+  SESSION_ID_PATTERN,
   type SessionCreated,
 } from "../protocol/index.ts";
 import type { AgentSession } from "../session/agent-session.ts";
 import { CALLER_HEADER, inScope } from "../session/caller.ts";
 import { unwrap } from "../session/rpc.ts";
-import { appKeyScope, callerOf, requireSessionToken, tokenSecret, type AppEnv } from "./auth.ts";
+import { type AppEnv, appKeyScope, callerOf, requireSessionToken, tokenSecret } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { signToken, type TokenRequest } from "./tokens.ts";
 
@@ -28,7 +28,19 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  */
 type SessionStub = Pick<
   AgentSession,
-  "init" | "describe" | "revokeToken" | "view" | "appendEvent" | "readJournal" | "decide" | "resolve" | "stats" | "fetch" | "decideConsent" | "runHosted" | "revokeConsent"
+  | "init"
+  | "describe"
+  | "revokeToken"
+  | "view"
+  | "appendEvent"
+  | "readJournal"
+  | "decide"
+  | "resolve"
+  | "stats"
+  | "fetch"
+  | "decideConsent"
+  | "runHosted"
+  | "revokeConsent"
 >;
 
 function stub(c: Context<AppEnv>): SessionStub {
@@ -62,7 +74,8 @@ export const sessions = new Hono<AppEnv>();
 sessions.post("/", async (c) => {
   const scope = await appKeyScope(c.env, c.req.header("authorization"));
   const options = parseSessionOptions((await readJson(c)).value);
-  if (!inScope(scope, options.tenant)) throw new DormantError("forbidden", `this app key cannot create sessions for tenant "${options.tenant}"`);
+  if (!inScope(scope, options.tenant))
+    throw new DormantError("forbidden", `this app key cannot create sessions for tenant "${options.tenant}"`);
   const id = c.env.AGENT_SESSION.newUniqueId();
   // Signed before the object is touched: a signing failure leaves no half-made session behind.
   const issued = await issue(c, { sid: id.toString(), tenant: options.tenant, role: "device" });
@@ -145,6 +158,4 @@ sessions.post("/:id/operations/:opKey/hosted", async (c) => {
   return c.json(unwrap(await stub(c).runHosted(caller(c), c.req.param("opKey"), consentId)), 202);
 });
 
-sessions.delete("/:id/consents/:consentId", async (c) =>
-  c.json(unwrap(await stub(c).revokeConsent(caller(c), c.req.param("consentId")))),
-);
+sessions.delete("/:id/consents/:consentId", async (c) => c.json(unwrap(await stub(c).revokeConsent(caller(c), c.req.param("consentId")))));

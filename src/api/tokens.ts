@@ -1,15 +1,15 @@
+import { MIN_SECRET_CHARS } from "../config/deployment.ts";
 import {
   DEFAULT_TOKEN_TTL_SECONDS,
   DormantError,
+  isRecord,
   MAX_TOKEN_TTL_SECONDS,
   SESSION_ID_PATTERN,
   TENANT_PATTERN,
   TOKEN_CLOCK_SKEW_SECONDS,
   TOKEN_ROLES,
-  isRecord,
   type TokenRole,
 } from "../protocol/index.ts";
-import { MIN_SECRET_CHARS } from "../config/deployment.ts";
 
 /** What a session capability token grants: one session, for one tenant, in one role, until `exp`. */
 export interface TokenClaims {
@@ -37,7 +37,8 @@ function fromB64url(text: string): Uint8Array {
 }
 
 async function hmacKey(secret: string): Promise<CryptoKey> {
-  if (secret.length < MIN_SECRET_CHARS) throw new DormantError("misconfigured", `SESSION_TOKEN_SECRET must be at least ${MIN_SECRET_CHARS} characters`);
+  if (secret.length < MIN_SECRET_CHARS)
+    throw new DormantError("misconfigured", `SESSION_TOKEN_SECRET must be at least ${MIN_SECRET_CHARS} characters`);
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 
@@ -52,7 +53,14 @@ export interface TokenRequest {
 export async function signToken(secret: string, request: TokenRequest, now = Date.now()): Promise<{ token: string; claims: TokenClaims }> {
   const iat = Math.floor(now / 1000);
   const ttl = request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-  const claims: TokenClaims = { sid: request.sid, tenant: request.tenant, role: request.role, jti: crypto.randomUUID(), iat, exp: iat + ttl };
+  const claims: TokenClaims = {
+    sid: request.sid,
+    tenant: request.tenant,
+    role: request.role,
+    jti: crypto.randomUUID(),
+    iat,
+    exp: iat + ttl,
+  };
   const body = `${VERSION}.${b64url(encoder.encode(JSON.stringify(claims)))}`;
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(body));
   return { token: `${body}.${b64url(new Uint8Array(signature))}`, claims };

@@ -24,8 +24,10 @@ export function deploymentProblems(env: DeploymentEnv): string[] {
   if (!secret) problems.push("SESSION_TOKEN_SECRET is not set");
   else if (secret.length < MIN_SECRET_CHARS) problems.push(`SESSION_TOKEN_SECRET is shorter than ${MIN_SECRET_CHARS} characters`);
   if (isLocalDevelopment(env)) return problems;
-  if (secret === DEV_TOKEN_SECRET) problems.push("SESSION_TOKEN_SECRET is the committed development value (wrangler secret put SESSION_TOKEN_SECRET)");
-  if (!env.SESSION_CREATE_KEY?.trim()) problems.push("SESSION_CREATE_KEY is empty: anyone could create sessions (wrangler secret put SESSION_CREATE_KEY)");
+  if (secret === DEV_TOKEN_SECRET)
+    problems.push("SESSION_TOKEN_SECRET is the committed development value (wrangler secret put SESSION_TOKEN_SECRET)");
+  if (!env.SESSION_CREATE_KEY?.trim())
+    problems.push("SESSION_CREATE_KEY is empty: anyone could create sessions (wrangler secret put SESSION_CREATE_KEY)");
   return problems;
 }
 
@@ -41,7 +43,10 @@ export interface CreateKey {
  */
 export function parseCreateKeys(value: string): CreateKey[] {
   const byKey = new Map<string, CreateKey>();
-  for (const entry of value.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf(":");
     const tenant = at > 0 && TENANT_PATTERN.test(entry.slice(0, at)) ? entry.slice(0, at) : null;
     const key = tenant === null ? entry : entry.slice(at + 1);

@@ -64,13 +64,26 @@ export class OpenAICompatibleProvider implements InferenceProviderV1 {
         signal: AbortSignal.any([request.signal, timeout]),
       });
     } catch (error) {
-      if (timeout.aborted && !request.signal.aborted) throw new InferenceError("provider_timeout", `${this.provider} did not answer within ${this.settings.timeoutMs ?? 30_000} ms`, true);
+      if (timeout.aborted && !request.signal.aborted)
+        throw new InferenceError(
+          "provider_timeout",
+          `${this.provider} did not answer within ${this.settings.timeoutMs ?? 30_000} ms`,
+          true,
+        );
       if (request.signal.aborted) throw error;
-      throw new InferenceError("provider_unavailable", `cannot reach ${this.provider}: ${error instanceof Error ? error.message : String(error)}`, true);
+      throw new InferenceError(
+        "provider_unavailable",
+        `cannot reach ${this.provider}: ${error instanceof Error ? error.message : String(error)}`,
+        true,
+      );
     }
     if (!response.ok || !response.body) {
       const detail = (await response.text().catch(() => "")).slice(0, 300);
-      throw new InferenceError(RETRY_STATUS.has(response.status) ? "provider_unavailable" : "provider_failed", `${this.provider} answered HTTP ${response.status}: ${detail}`, RETRY_STATUS.has(response.status));
+      throw new InferenceError(
+        RETRY_STATUS.has(response.status) ? "provider_unavailable" : "provider_failed",
+        `${this.provider} answered HTTP ${response.status}: ${detail}`,
+        RETRY_STATUS.has(response.status),
+      );
     }
     return response;
   }

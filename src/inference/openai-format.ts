@@ -1,4 +1,13 @@
-import { CHAT_TOKENS, DormantError, isRecord, type ChatMessage, type Json, type JsonObject, type ToolCall, type ToolSpec } from "../protocol/index.ts";
+import {
+  CHAT_TOKENS,
+  type ChatMessage,
+  DormantError,
+  isRecord,
+  type Json,
+  type JsonObject,
+  type ToolCall,
+  type ToolSpec,
+} from "../protocol/index.ts";
 
 // The OpenAI chat-completions wire shapes we send and accept; shared by the OpenAI-compatible
 // provider (worker) and the local hosted server (Node, models/serve), so both speak one dialect.
@@ -26,10 +35,17 @@ export function toOpenAIMessages(messages: readonly ChatMessage[]): OpenAIMessag
   let lastCall = "";
   return messages.map((message, index): OpenAIMessage => {
     if (message.role === "user") return { role: "user", content: message.content };
-    if (message.role === "tool") return { role: "tool", tool_call_id: lastCall, content: JSON.stringify({ name: message.name, result: message.content }) };
+    if (message.role === "tool")
+      return { role: "tool", tool_call_id: lastCall, content: JSON.stringify({ name: message.name, result: message.content }) };
     if (!("toolCall" in message)) return { role: "assistant", content: message.content };
     lastCall = callId(index);
-    return { role: "assistant", content: null, tool_calls: [{ id: lastCall, type: "function", function: { name: message.toolCall.name, arguments: JSON.stringify(message.toolCall.args) } }] };
+    return {
+      role: "assistant",
+      content: null,
+      tool_calls: [
+        { id: lastCall, type: "function", function: { name: message.toolCall.name, arguments: JSON.stringify(message.toolCall.args) } },
+      ],
+    };
   });
 }
 
@@ -46,7 +62,9 @@ export function toOpenAITools(tools: readonly ToolSpec[]): OpenAITool[] {
         // `x-from-request`: our extension (JSON Schema allows `x-` keywords), `true` or the turn's
         // choices; a provider that does not know it ignores it, our local server constrains
         // decoding with it. Choices also go out as a standard `enum` where there are any.
-        properties: Object.fromEntries(Object.entries(tool.args).map(([name, type]): [string, JsonObject] => [name, property(tool, name, type)])),
+        properties: Object.fromEntries(
+          Object.entries(tool.args).map(([name, type]): [string, JsonObject] => [name, property(tool, name, type)]),
+        ),
         required: Object.keys(tool.args),
       },
     },
@@ -76,7 +94,14 @@ export function fromOpenAITools(value: unknown): ToolSpec[] {
       if (mark === true || Array.isArray(mark)) fromRequest.push(name);
       if (Array.isArray(mark)) choices[name] = mark.filter((c): c is string => typeof c === "string");
     }
-    const spec: ToolSpec = { name: fn.name, description: typeof fn.description === "string" ? fn.description : "", effect: "none", requiresApproval: false, args, fromRequest };
+    const spec: ToolSpec = {
+      name: fn.name,
+      description: typeof fn.description === "string" ? fn.description : "",
+      effect: "none",
+      requiresApproval: false,
+      args,
+      fromRequest,
+    };
     return [Object.keys(choices).length > 0 ? { ...spec, choices } : spec];
   });
 }
@@ -124,7 +149,8 @@ export function fromOpenAIMessages(value: unknown): ChatMessage[] {
       } catch {
         parsed = raw.content;
       }
-      const named = isRecord(parsed) && typeof parsed.name === "string" && "result" in parsed ? (parsed as { name: string; result: Json }) : null;
+      const named =
+        isRecord(parsed) && typeof parsed.name === "string" && "result" in parsed ? (parsed as { name: string; result: Json }) : null;
       out.push({ role: "tool", name: named?.name ?? "tool", content: named ? named.result : (parsed as Json) });
     } else {
       throw new DormantError("invalid_request", `unsupported message with role ${JSON.stringify(raw.role).slice(0, 40)}`);

@@ -1,4 +1,4 @@
-import { DormantError, type ChatMessage, type ProviderId, type ToolSpec } from "../protocol/index.ts";
+import { type ChatMessage, DormantError, type ProviderId, type ToolSpec } from "../protocol/index.ts";
 
 /** One hosted inference step: the conversation so far and the tools the model may call. */
 export interface InferenceRequestV1 {

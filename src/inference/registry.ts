@@ -1,7 +1,7 @@
 import type { DataPolicy, ProviderId } from "../protocol/index.ts";
 import { OpenAICompatibleProvider } from "./openai-compatible.ts";
 import type { InferenceProviderV1 } from "./provider.ts";
-import { WorkersAIProvider, type AiBinding } from "./workers-ai.ts";
+import { type AiBinding, WorkersAIProvider } from "./workers-ai.ts";
 
 /** The env a worker may configure providers with; each is optional and off unless set. */
 export interface InferenceEnv {
@@ -18,21 +18,27 @@ export function configuredProviders(env: InferenceEnv): Map<ProviderId, Inferenc
   const providers = new Map<ProviderId, InferenceProviderV1>();
   if (env.AI) providers.set("workers-ai", new WorkersAIProvider(env.AI as AiBinding, env.WORKERS_AI_MODEL || undefined));
   if (env.OPENAI_BASE_URL) {
-    providers.set("openai-compatible", new OpenAICompatibleProvider({
-      provider: "openai-compatible",
-      baseURL: env.OPENAI_BASE_URL,
-      ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}),
-      model: env.OPENAI_MODEL || "gpt-4o-mini",
-      recipient: `the inference service at ${new URL(env.OPENAI_BASE_URL).host}`,
-    }));
+    providers.set(
+      "openai-compatible",
+      new OpenAICompatibleProvider({
+        provider: "openai-compatible",
+        baseURL: env.OPENAI_BASE_URL,
+        ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}),
+        model: env.OPENAI_MODEL || "gpt-4o-mini",
+        recipient: `the inference service at ${new URL(env.OPENAI_BASE_URL).host}`,
+      }),
+    );
   }
   if (env.LOCAL_INFERENCE_URL) {
-    providers.set("local", new OpenAICompatibleProvider({
-      provider: "local",
-      baseURL: env.LOCAL_INFERENCE_URL,
-      model: "dormant-agent-tiny",
-      recipient: `this app's own inference server (${new URL(env.LOCAL_INFERENCE_URL).host})`,
-    }));
+    providers.set(
+      "local",
+      new OpenAICompatibleProvider({
+        provider: "local",
+        baseURL: env.LOCAL_INFERENCE_URL,
+        model: "dormant-agent-tiny",
+        recipient: `this app's own inference server (${new URL(env.LOCAL_INFERENCE_URL).host})`,
+      }),
+    );
   }
   return providers;
 }

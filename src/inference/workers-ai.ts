@@ -16,7 +16,10 @@ export class WorkersAIProvider implements InferenceProviderV1 {
   readonly provider = "workers-ai";
   readonly recipient = "Cloudflare Workers AI";
 
-  constructor(private readonly ai: AiBinding, readonly modelId: string = DEFAULT_WORKERS_AI_MODEL) {}
+  constructor(
+    private readonly ai: AiBinding,
+    readonly modelId: string = DEFAULT_WORKERS_AI_MODEL,
+  ) {}
 
   async generate(request: InferenceRequestV1): Promise<InferenceResultV1> {
     const started = performance.now();

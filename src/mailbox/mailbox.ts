@@ -38,7 +38,13 @@ export class Mailbox extends DurableObject<Env> {
       return { messageId: existing.messageId };
     }
     const messageId = crypto.randomUUID();
-    this.sql.exec("INSERT INTO mail (key, message_id, body, attempts, at) VALUES (?, ?, ?, 1, ?)", key, messageId, JSON.stringify(mail), Date.now());
+    this.sql.exec(
+      "INSERT INTO mail (key, message_id, body, attempts, at) VALUES (?, ?, ?, 1, ?)",
+      key,
+      messageId,
+      JSON.stringify(mail),
+      Date.now(),
+    );
     return { messageId };
   }
 
@@ -51,6 +57,12 @@ export class Mailbox extends DurableObject<Env> {
     return this.sql
       .exec<{ key: string; message_id: string; body: string; attempts: number; at: number }>("SELECT * FROM mail ORDER BY at")
       .toArray()
-      .map((row) => ({ ...(JSON.parse(row.body) as OutgoingMail), key: row.key, messageId: row.message_id, attempts: row.attempts, at: row.at }));
+      .map((row) => ({
+        ...(JSON.parse(row.body) as OutgoingMail),
+        key: row.key,
+        messageId: row.message_id,
+        attempts: row.attempts,
+        at: row.at,
+      }));
   }
 }

@@ -1,5 +1,5 @@
-import type { DataClass, ProviderId } from "./policy.ts";
 import { DormantError } from "./errors.ts";
+import type { DataClass, ProviderId } from "./policy.ts";
 import { requireRecord, requireString } from "./validate.ts";
 
 /** Model stamps and lease holders of hosted steps start with this: `hosted:<provider>/<model>`. */

@@ -43,7 +43,17 @@ export interface StepRuntime {
   versions: RuntimeVersions | null;
 }
 
-const COLD_START_KEYS = ["connectMs", "cacheLookupMs", "downloadMs", "verifyMs", "compileMs", "warmupMs", "firstTokenMs", "bytesDownloaded", "bytesFromCache"] as const;
+const COLD_START_KEYS = [
+  "connectMs",
+  "cacheLookupMs",
+  "downloadMs",
+  "verifyMs",
+  "compileMs",
+  "warmupMs",
+  "firstTokenMs",
+  "bytesDownloaded",
+  "bytesFromCache",
+] as const;
 
 function measure(obj: Record<string, unknown>, key: string): number {
   const value = obj[key];
@@ -64,7 +74,8 @@ function runtimeVersions(value: unknown): RuntimeVersions | null {
   if (!isRecord(value)) throw new DormantError("invalid_request", '"runtime.versions" must be an object');
   const version = (key: keyof RuntimeVersions) => {
     const v = value[key];
-    if (typeof v !== "string" || v.length === 0 || v.length > 64) throw new DormantError("invalid_request", `"runtime.versions.${key}" must be a short string`);
+    if (typeof v !== "string" || v.length === 0 || v.length > 64)
+      throw new DormantError("invalid_request", `"runtime.versions.${key}" must be a short string`);
     return v;
   };
   return { onnxruntimeWeb: version("onnxruntimeWeb"), transformersJs: version("transformersJs") };
@@ -73,7 +84,8 @@ function runtimeVersions(value: unknown): RuntimeVersions | null {
 export function parseStepRuntime(value: unknown): StepRuntime | null {
   if (value === null || value === undefined) return null;
   if (!isRecord(value)) throw new DormantError("invalid_request", '"runtime" must be an object');
-  if (value.backend !== "webgpu" && value.backend !== "wasm") throw new DormantError("invalid_request", '"runtime.backend" must be webgpu or wasm');
+  if (value.backend !== "webgpu" && value.backend !== "wasm")
+    throw new DormantError("invalid_request", '"runtime.backend" must be webgpu or wasm');
   if (value.dtype !== "fp32" && value.dtype !== "q8") throw new DormantError("invalid_request", '"runtime.dtype" must be fp32 or q8');
   const fallbacks = value.fallbacks ?? [];
   if (!Array.isArray(fallbacks) || fallbacks.length > 8 || !fallbacks.every((f) => typeof f === "string" && f.length <= 200)) {

@@ -1,5 +1,11 @@
 import type { ChatMessage } from "./chat-format.ts";
-import { parseConsentDecision, parseConsentId, parseUnavailableReason, type ConsentDecision, type DeviceUnavailableReason } from "./consent.ts";
+import {
+  type ConsentDecision,
+  type DeviceUnavailableReason,
+  parseConsentDecision,
+  parseConsentId,
+  parseUnavailableReason,
+} from "./consent.ts";
 import { parseStepRuntime, type StepRuntime } from "./device.ts";
 import { DormantError, type ErrorCode } from "./errors.ts";
 import { parseClientEvent } from "./events.ts";
@@ -16,8 +22,9 @@ export const PONG_FRAME = '{"type":"pong"}';
 export type ClientRole = "device" | "observer";
 
 /** Frames a client sends. `ref` is echoed on the ack or error so a client can match replies. */
-export type ClientFrame = { ref?: string } & (
-  /** `device`: a client's stable id across reconnects; a newer socket with it retires older ones. */
+export type ClientFrame = {
+  ref?: string;
+} /** `device`: a client's stable id across reconnects; a newer socket with it retires older ones. */ & (
   | { type: "hello"; role: ClientRole; afterSeq: number; device: string | null }
   /** `idempotencyKey`: a message resent from a client's outbox is appended once. */
   | { type: "user.message"; text: string; idempotencyKey: string | null }
@@ -27,7 +34,15 @@ export type ClientFrame = { ref?: string } & (
   /** `model`: the pin of the model that computed the step (`id@sha256:…`), stamped on its rows. */
   | { type: "step.complete"; opKey: string; leaseId: string; output: string; model: string; runtime: StepRuntime | null }
   /** `reason` is set when the device cannot serve at all (code `device_unavailable`). */
-  | { type: "step.fail"; opKey: string; leaseId: string; code: string; message: string; retryable: boolean; reason: DeviceUnavailableReason | null }
+  | {
+      type: "step.fail";
+      opKey: string;
+      leaseId: string;
+      code: string;
+      message: string;
+      retryable: boolean;
+      reason: DeviceUnavailableReason | null;
+    }
   | { type: "approval.decide"; opKey: string; decision: "approve" | "reject" }
   | { type: "consent.decide"; opKey: string; decision: ConsentDecision }
   | { type: "consent.revoke"; consentId: string }
@@ -100,7 +115,8 @@ export function parseClientFrame(text: string): ClientFrame {
         reason: obj.reason === undefined || obj.reason === null ? null : parseUnavailableReason(obj.reason),
       };
     case "approval.decide": {
-      if (obj.decision !== "approve" && obj.decision !== "reject") throw new DormantError("invalid_request", '"decision" must be approve or reject');
+      if (obj.decision !== "approve" && obj.decision !== "reject")
+        throw new DormantError("invalid_request", '"decision" must be approve or reject');
       return { ...base, type: "approval.decide", opKey: requireString(obj, "opKey", KEY), decision: obj.decision };
     }
     case "device.status": {
@@ -113,11 +129,15 @@ export function parseClientFrame(text: string): ClientFrame {
     case "consent.revoke":
       return { ...base, type: "consent.revoke", consentId: parseConsentId(obj) };
     case "user.message": {
-      const idempotencyKey = obj.idempotencyKey === undefined || obj.idempotencyKey === null ? null : requireString(obj, "idempotencyKey", KEY);
+      const idempotencyKey =
+        obj.idempotencyKey === undefined || obj.idempotencyKey === null ? null : requireString(obj, "idempotencyKey", KEY);
       return { ...base, ...parseClientEvent(obj), idempotencyKey };
     }
     default:
-      throw new DormantError("unknown_event_type", `unknown frame type "${String(obj.type).slice(0, 64)}"; expected one of: ${CLIENT_FRAME_TYPES.join(", ")}`);
+      throw new DormantError(
+        "unknown_event_type",
+        `unknown frame type "${String(obj.type).slice(0, 64)}"; expected one of: ${CLIENT_FRAME_TYPES.join(", ")}`,
+      );
   }
 }
 

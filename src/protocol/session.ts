@@ -1,9 +1,9 @@
 import type { ChatMessage } from "./chat-format.ts";
 import type { ConsentGrant } from "./consent.ts";
 import { DormantError } from "./errors.ts";
-import { parseDataPolicy, type DataPolicy } from "./policy.ts";
-import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, parseTokenRole, type TokenRole } from "./roles.ts";
 import type { OperationView, UncertainResolution } from "./operations.ts";
+import { type DataPolicy, parseDataPolicy } from "./policy.ts";
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, parseTokenRole, type TokenRole } from "./roles.ts";
 import { optionalBoolean, optionalInt, requireRecord } from "./validate.ts";
 
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -26,7 +26,12 @@ export interface SessionOptions {
   toolWatchdogSeconds: number;
 }
 
-export const SESSION_DEFAULTS = { approvalTimeoutSeconds: 24 * 3600, leaseTimeoutSeconds: 120, selfApproval: false, toolWatchdogSeconds: 60 } as const;
+export const SESSION_DEFAULTS = {
+  approvalTimeoutSeconds: 24 * 3600,
+  leaseTimeoutSeconds: 120,
+  selfApproval: false,
+  toolWatchdogSeconds: 60,
+} as const;
 
 export function parseSessionOptions(value: unknown): SessionOptions {
   const obj = requireRecord(value ?? {}, "body");
@@ -37,10 +42,8 @@ export function parseSessionOptions(value: unknown): SessionOptions {
   return {
     tenant,
     approvalTimeoutSeconds:
-      optionalInt(obj, "approvalTimeoutSeconds", { min: 1, max: 30 * 24 * 3600 }) ??
-      SESSION_DEFAULTS.approvalTimeoutSeconds,
-    leaseTimeoutSeconds:
-      optionalInt(obj, "leaseTimeoutSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.leaseTimeoutSeconds,
+      optionalInt(obj, "approvalTimeoutSeconds", { min: 1, max: 30 * 24 * 3600 }) ?? SESSION_DEFAULTS.approvalTimeoutSeconds,
+    leaseTimeoutSeconds: optionalInt(obj, "leaseTimeoutSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.leaseTimeoutSeconds,
     policy: parseDataPolicy(obj.policy),
     selfApproval: optionalBoolean(obj, "selfApproval") ?? SESSION_DEFAULTS.selfApproval,
     toolWatchdogSeconds: optionalInt(obj, "toolWatchdogSeconds", { min: 1, max: 3600 }) ?? SESSION_DEFAULTS.toolWatchdogSeconds,

@@ -21,11 +21,7 @@ export function requireString(obj: Record<string, unknown>, key: string, opts: {
   return value;
 }
 
-export function optionalInt(
-  obj: Record<string, unknown>,
-  key: string,
-  opts: { min: number; max: number },
-): number | undefined {
+export function optionalInt(obj: Record<string, unknown>, key: string, opts: { min: number; max: number }): number | undefined {
   const value = obj[key];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < opts.min || value > opts.max) {

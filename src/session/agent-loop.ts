@@ -1,13 +1,13 @@
 import {
-  DormantError,
-  HOSTED_PREFIX,
-  parseAssistantOutput,
   type AppendResult,
   type AssistantOutput,
   type ChatMessage,
   type DeviceUnavailableReason,
+  DormantError,
+  HOSTED_PREFIX,
   type Json,
   type LeaseOffer,
+  parseAssistantOutput,
   type ToolSpec,
 } from "../protocol/index.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
@@ -47,7 +47,13 @@ export class AgentLoop implements InferenceSteps {
     deps: LoopDeps,
   ) {
     this.leases = new Leases(store);
-    this.tools = new ToolRunner(store, registry, (causeSeq, turnSteps) => this.scheduleInference(causeSeq, turnSteps), deps.env, deps.failpoints);
+    this.tools = new ToolRunner(
+      store,
+      registry,
+      (causeSeq, turnSteps) => this.scheduleInference(causeSeq, turnSteps),
+      deps.env,
+      deps.failpoints,
+    );
     this.hosted = new HostedSteps(store, this.leases, this, deps.hosted);
   }
 
@@ -92,7 +98,15 @@ export class AgentLoop implements InferenceSteps {
       this.failTurn("too_many_steps", `a turn may take at most ${MAX_TURN_STEPS} steps`);
       return;
     }
-    const op = store.ops.insert({ opKey: `${causeSeq}.infer`, kind: "inference", tool: null, args: null, effect: null, approval: null, turnSteps });
+    const op = store.ops.insert({
+      opKey: `${causeSeq}.infer`,
+      kind: "inference",
+      tool: null,
+      args: null,
+      effect: null,
+      approval: null,
+      turnSteps,
+    });
     store.append("step.scheduled", { kind: "inference", turnSteps }, op.opKey);
   }
 
@@ -144,7 +158,13 @@ export class AgentLoop implements InferenceSteps {
         this.endTurn();
       } else {
         const call = { role: "assistant" as const, toolCall: parsed.call };
-        const entry = store.say("step.completed", { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp }, opKey, call, ran);
+        const entry = store.say(
+          "step.completed",
+          { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp },
+          opKey,
+          call,
+          ran,
+        );
         this.tools.schedule(entry.seq, parsed.call, op.turnSteps);
       }
     });

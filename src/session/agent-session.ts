@@ -1,29 +1,29 @@
 import { DurableObject } from "cloudflare:workers";
 import {
-  DormantError,
-  ERROR_STATUS,
-  MAX_FRAME_BYTES,
-  PING_FRAME,
-  PONG_FRAME,
-  parseClientFrame,
   type AppendResult,
   type ClientEvent,
   type ClientFrame,
   type ConsentDecision,
   type ConsentGrant,
+  DormantError,
+  ERROR_STATUS,
   type JournalPage,
+  MAX_FRAME_BYTES,
+  PING_FRAME,
+  PONG_FRAME,
+  parseClientFrame,
   type SessionOptions,
   type SessionStats,
   type SessionView,
   type UncertainResolution,
   type WakeRecord,
 } from "../protocol/index.ts";
-import { admit, CALLER_HEADER, type Access, type Caller, type TenantScope } from "./caller.ts";
+import { type Access, admit, CALLER_HEADER, type Caller, type TenantScope } from "./caller.ts";
 import { Failpoints } from "./failpoints.ts";
 import { FrameRouter, oversize, refOf } from "./frame-router.ts";
 import { assemble, type LiveSession } from "./live-session.ts";
 import { readMeta, writeMeta } from "./meta.ts";
-import { rpcError, type RpcResult } from "./rpc.ts";
+import { type RpcResult, rpcError } from "./rpc.ts";
 import { SCHEMA } from "./schema.ts";
 import { SessionSockets } from "./sockets.ts";
 import { sessionStats, sessionView } from "./views.ts";
@@ -83,7 +83,12 @@ export class AgentSession extends DurableObject<Env> {
   }
 
   /** Every entry point: hydrate, admit the caller, run, settle if asked, record the wake. */
-  private async handle<T>(trigger: WakeRecord["trigger"], access: Access, after: After, fn: (live: LiveSession) => T | Promise<T>): Promise<T> {
+  private async handle<T>(
+    trigger: WakeRecord["trigger"],
+    access: Access,
+    after: After,
+    fn: (live: LiveSession) => T | Promise<T>,
+  ): Promise<T> {
     try {
       const live = await this.wakeUp(trigger);
       admit(access, live.store);
@@ -125,7 +130,9 @@ export class AgentSession extends DurableObject<Env> {
     sql.exec(SCHEMA);
     writeMeta(sql, { ...options, id, createdAt: Date.now() });
     return this.rpc(null, "none", ({ store }) => {
-      store.tx(() => store.append("session.created", { tenant: options.tenant, policy: { ...options.policy }, selfApproval: options.selfApproval }));
+      store.tx(() =>
+        store.append("session.created", { tenant: options.tenant, policy: { ...options.policy }, selfApproval: options.selfApproval }),
+      );
       return { id, tenant: options.tenant };
     });
   }
@@ -152,19 +159,30 @@ export class AgentSession extends DurableObject<Env> {
     return this.query({ caller, action: "read" }, ({ store }) => sessionView(store));
   }
 
-  decideConsent(caller: Caller, opKey: string, decision: ConsentDecision): Promise<RpcResult<{ opKey: string; decision: ConsentDecision; consent: ConsentGrant | null }>> {
+  decideConsent(
+    caller: Caller,
+    opKey: string,
+    decision: ConsentDecision,
+  ): Promise<RpcResult<{ opKey: string; decision: ConsentDecision; consent: ConsentGrant | null }>> {
     return this.command({ caller, action: "consent" }, ({ loop }) => ({ opKey, decision, consent: loop.hosted.decide(opKey, decision) }));
   }
 
   runHosted(caller: Caller, opKey: string, consentId: string | null): Promise<RpcResult<{ opKey: string; consentId: string }>> {
-    return this.command({ caller, action: "consent" }, ({ loop }) => ({ opKey, consentId: loop.hosted.requestHosted(opKey, consentId).id }));
+    return this.command({ caller, action: "consent" }, ({ loop }) => ({
+      opKey,
+      consentId: loop.hosted.requestHosted(opKey, consentId).id,
+    }));
   }
 
   revokeConsent(caller: Caller, consentId: string): Promise<RpcResult<{ consentId: string; revoked: boolean }>> {
     return this.command({ caller, action: "consent" }, ({ loop }) => ({ consentId, revoked: loop.hosted.revoke(consentId, caller.role) }));
   }
 
-  appendEvent(caller: Caller, event: ClientEvent, idempotency: { key: string; fingerprint: string } | null): Promise<RpcResult<AppendResult>> {
+  appendEvent(
+    caller: Caller,
+    event: ClientEvent,
+    idempotency: { key: string; fingerprint: string } | null,
+  ): Promise<RpcResult<AppendResult>> {
     return this.command({ caller, action: "message" }, ({ loop }) => loop.appendUserMessage(event.text, idempotency));
   }
 
@@ -218,7 +236,12 @@ export class AgentSession extends DurableObject<Env> {
       await this.handle("websocket", { caller, action: "read" }, "settle", (live) => this.frames.route(socket, frame!, live));
     } catch (error) {
       const { error: body } = rpcError(error);
-      this.sockets.send(socket, { type: "error", ref: frame?.ref ?? (typeof message === "string" ? refOf(message) : null), code: body.code, message: body.message });
+      this.sockets.send(socket, {
+        type: "error",
+        ref: frame?.ref ?? (typeof message === "string" ? refOf(message) : null),
+        code: body.code,
+        message: body.message,
+      });
     }
   }
 

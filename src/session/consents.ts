@@ -1,18 +1,17 @@
+import type { InferenceProviderV1 } from "../inference/provider.ts";
 import {
-  DEVICE_UNAVAILABLE_REASONS,
-  DormantError,
   type ConsentGrant,
   type ConsentRequest,
   type ConsentScope,
   type DataClass,
-  type DeviceUnavailableReason,
   type DataPolicy,
-  type Json,
+  DEVICE_UNAVAILABLE_REASONS,
+  type DeviceUnavailableReason,
+  DormantError,
   type JournalEventType,
+  type Json,
 } from "../protocol/index.ts";
 import { SESSION_GRANT_TTL_MS, TURN_GRANT_TTL_MS } from "./limits.ts";
-import type { InferenceProviderV1 } from "../inference/provider.ts";
-
 
 type RequestState = "pending" | "declined" | "granted";
 
@@ -29,11 +28,17 @@ export class Consents {
   ) {}
 
   requestState(opKey: string): RequestState | null {
-    return this.sql.exec<{ state: string }>("SELECT state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0]?.state as RequestState | undefined ?? null;
+    return (
+      (this.sql.exec<{ state: string }>("SELECT state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0]?.state as
+        | RequestState
+        | undefined) ?? null
+    );
   }
 
   requestFor(opKey: string): ConsentRequest | null {
-    const row = this.sql.exec<{ body: string; state: string }>("SELECT body, state FROM consent_requests WHERE op_key = ?", opKey).toArray()[0];
+    const row = this.sql
+      .exec<{ body: string; state: string }>("SELECT body, state FROM consent_requests WHERE op_key = ?", opKey)
+      .toArray()[0];
     return row ? (JSON.parse(row.body) as ConsentRequest) : null;
   }
 
@@ -76,11 +81,16 @@ export class Consents {
     };
     this.sql.exec(
       "INSERT INTO consents (id, scope, op_key, expires_at, revoked_at, body) VALUES (?, ?, ?, ?, NULL, ?)",
-      grant.id, grant.scope, grant.opKey, grant.expiresAt, JSON.stringify(grant),
+      grant.id,
+      grant.scope,
+      grant.opKey,
+      grant.expiresAt,
+      JSON.stringify(grant),
     );
     this.sql.exec(
       "INSERT INTO consent_requests (op_key, state, body) VALUES (?, 'granted', ?) ON CONFLICT (op_key) DO UPDATE SET state = 'granted'",
-      request.opKey, JSON.stringify(request),
+      request.opKey,
+      JSON.stringify(request),
     );
     this.append("consent.granted", grant as unknown as Json, request.opKey);
     return grant;
@@ -95,7 +105,10 @@ export class Consents {
 
   /** The person revoked what the app's `allow` policy granted: from then on the session asks instead. */
   policyGrantRevoked(): boolean {
-    return this.sql.exec("SELECT 1 FROM consents WHERE revoked_at IS NOT NULL AND json_extract(body, '$.by') = 'policy' LIMIT 1").toArray().length > 0;
+    return (
+      this.sql.exec("SELECT 1 FROM consents WHERE revoked_at IS NOT NULL AND json_extract(body, '$.by') = 'policy' LIMIT 1").toArray()
+        .length > 0
+    );
   }
 
   /** Inside a transaction: the turn is over, and so are its Allow-once grants. */
@@ -117,7 +130,9 @@ export class Consents {
   }
 
   get(id: string): (ConsentGrant & { revokedAt: number | null }) | null {
-    const row = this.sql.exec<{ body: string; revoked_at: number | null }>("SELECT body, revoked_at FROM consents WHERE id = ?", id).toArray()[0];
+    const row = this.sql
+      .exec<{ body: string; revoked_at: number | null }>("SELECT body, revoked_at FROM consents WHERE id = ?", id)
+      .toArray()[0];
     return row ? { ...(JSON.parse(row.body) as ConsentGrant), revokedAt: row.revoked_at } : null;
   }
 
@@ -133,8 +148,10 @@ export class Consents {
       )
       .toArray();
     const { policy } = this.meta;
-    const grant = rows.map((row) => JSON.parse(row.body) as ConsentGrant).find((g) => g.policyVersion === policy.version && policy.providers.includes(g.provider));
-    return policy.hosted === "never" ? null : grant ?? null;
+    const grant = rows
+      .map((row) => JSON.parse(row.body) as ConsentGrant)
+      .find((g) => g.policyVersion === policy.version && policy.providers.includes(g.provider));
+    return policy.hosted === "never" ? null : (grant ?? null);
   }
 
   /** Inside a transaction. Returns whether it was in force (revoking twice is a no-op). */

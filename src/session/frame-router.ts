@@ -1,12 +1,12 @@
 import {
-  MAX_FRAME_BYTES,
-  PROTOCOL_VERSION,
-  eventFingerprint,
   type ClientFrame,
   type DeviceUnavailableReason,
+  eventFingerprint,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
   type Receipt,
 } from "../protocol/index.ts";
-import { authorize, type Action } from "./caller.ts";
+import { type Action, authorize } from "./caller.ts";
 import { JOURNAL_PAGE } from "./limits.ts";
 import type { LiveSession } from "./live-session.ts";
 import type { SessionStore } from "./session-store.ts";
@@ -25,7 +25,10 @@ export function refOf(message: string): string | null {
 /** Frames over the limit close the socket before they are parsed or wake the session's logic. */
 export function oversize(message: string | ArrayBuffer): boolean {
   if (typeof message !== "string") return message.byteLength > MAX_FRAME_BYTES;
-  return message.length > MAX_FRAME_BYTES || (message.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(message).byteLength > MAX_FRAME_BYTES);
+  return (
+    message.length > MAX_FRAME_BYTES ||
+    (message.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(message).byteLength > MAX_FRAME_BYTES)
+  );
 }
 
 const FRAME_ACTION: Record<ClientFrame["type"], Action> = {
@@ -68,7 +71,8 @@ export class FrameRouter {
       }
       case "user.message": {
         const event = { type: "user.message" as const, text: frame.text };
-        const idempotency = frame.idempotencyKey === null ? null : { key: frame.idempotencyKey, fingerprint: await eventFingerprint(event) };
+        const idempotency =
+          frame.idempotencyKey === null ? null : { key: frame.idempotencyKey, fingerprint: await eventFingerprint(event) };
         return ack(loop.appendUserMessage(frame.text, idempotency).seq);
       }
       case "device.status":
@@ -112,8 +116,6 @@ export class FrameRouter {
     const before = this.sockets.attachment(socket);
     if ((before.unavailable ?? null) === unavailable) return;
     this.sockets.update(socket, { unavailable });
-    store.tx(() =>
-      store.append(unavailable ? "device.unavailable" : "device.available", { client: before.clientId, reason: unavailable }),
-    );
+    store.tx(() => store.append(unavailable ? "device.unavailable" : "device.available", { client: before.clientId, reason: unavailable }));
   }
 }

@@ -1,15 +1,15 @@
+import { InferenceError, type InferenceProviderV1 } from "../inference/provider.ts";
+import { pickProvider } from "../inference/registry.ts";
 import {
-  DormantError,
-  HOSTED_PREFIX,
   type ConsentDecision,
   type ConsentGrant,
   type DataClass,
   type DeviceUnavailableReason,
+  DormantError,
+  HOSTED_PREFIX,
   type ProviderId,
   type ServerFrame,
 } from "../protocol/index.ts";
-import { InferenceError, type InferenceProviderV1 } from "../inference/provider.ts";
-import { pickProvider } from "../inference/registry.ts";
 import type { InferenceSteps } from "./inference-steps.ts";
 import type { Leases } from "./leases.ts";
 import { HOSTED_MAX_TOKENS } from "./limits.ts";
@@ -62,7 +62,9 @@ export class HostedSteps {
     // `allow` is the app consenting for the person; once the person revokes that, they are asked.
     const mode = policy.hosted === "allow" && this.store.consents.policyGrantRevoked() ? "ask" : policy.hosted;
     if (!grant && mode === "allow" && state === null) {
-      grant = store.tx(() => this.store.consents.grant(this.store.consents.describe(op.opKey, unavailable, provider, classes), "session", "policy"));
+      grant = store.tx(() =>
+        this.store.consents.grant(this.store.consents.describe(op.opKey, unavailable, provider, classes), "session", "policy"),
+      );
     }
     if (grant) {
       const chosen = this.deps.providers.get(grant.provider);
@@ -75,7 +77,9 @@ export class HostedSteps {
   private start(op: OperationRecord, provider: InferenceProviderV1, grant: ConsentGrant): void {
     const { store } = this;
     const holder = `${HOSTED_PREFIX}${provider.provider}`;
-    const { leaseId } = store.tx(() => this.leases.acquire(op, holder, { provider: provider.provider, model: provider.modelId, consentId: grant.id }));
+    const { leaseId } = store.tx(() =>
+      this.leases.acquire(op, holder, { provider: provider.provider, model: provider.modelId, consentId: grant.id }),
+    );
     const controller = new AbortController();
     this.running.set(op.opKey, { controller, consentId: grant.id });
     const { opKey } = op;
@@ -90,7 +94,12 @@ export class HostedSteps {
         if (controller.signal.aborted) return;
         this.running.delete(opKey);
         // The receipt is what this call observed: the provider's own model name and the grant used.
-        const receipt = { ranOn: "hosted" as const, model: `${holder}/${result.model}`, consentId: grant.id, policyVersion: store.meta.policy.version };
+        const receipt = {
+          ranOn: "hosted" as const,
+          model: `${holder}/${result.model}`,
+          consentId: grant.id,
+          policyVersion: store.meta.policy.version,
+        };
         this.steps.completeInference(opKey, leaseId, { holder, output: result.output, receipt, runtime: null });
       } catch (error) {
         if (controller.signal.aborted) return; // Revoked: the revocation already moved the step.
@@ -112,10 +121,12 @@ export class HostedSteps {
   /** A person's answer to a consent request (the dialog, or the API). */
   decide(opKey: string, decision: ConsentDecision): ConsentGrant | null {
     const { store } = this;
-    if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
+    if (store.meta.policy.hosted === "never")
+      throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
     const request = this.store.consents.requestFor(opKey);
     const op = store.ops.get(opKey);
-    if (!request || !op || op.status !== "not_started") throw new DormantError("consent_not_pending", `step ${opKey} is not waiting for consent`);
+    if (!request || !op || op.status !== "not_started")
+      throw new DormantError("consent_not_pending", `step ${opKey} is not waiting for consent`);
     return store.tx(() => {
       if (decision === "decline") {
         this.store.consents.decline(opKey);
@@ -128,7 +139,8 @@ export class HostedSteps {
   /** Runs a waiting step hosted on the strength of `consentId`; refused without a valid grant. */
   requestHosted(opKey: string, consentId: string | null): ConsentGrant {
     const { store } = this;
-    if (store.meta.policy.hosted === "never") throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
+    if (store.meta.policy.hosted === "never")
+      throw new DormantError("hosted_not_allowed", "this session's policy never allows hosted inference");
     const op = store.ops.get(opKey);
     if (op?.kind !== "inference") throw new DormantError("not_found", `no inference step ${opKey}`);
     const grant = consentId === null ? null : this.store.consents.validFor(consentId);

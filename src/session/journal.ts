@@ -1,4 +1,4 @@
-import type { Json, JournalEntry, JournalEventType, JournalPage, VersionStamp } from "../protocol/index.ts";
+import type { JournalEntry, JournalEventType, JournalPage, Json, VersionStamp } from "../protocol/index.ts";
 
 /** The part of a row's stamp an inference step brings: which model computed it, on which runtime. */
 export type StepStamp = { model: string } & Pick<VersionStamp, "engine">;
@@ -50,9 +50,7 @@ export class Journal {
   }
 
   read(after: number, limit: number): JournalPage {
-    const rows = this.sql
-      .exec<JournalRow>("SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
-      .toArray();
+    const rows = this.sql.exec<JournalRow>("SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", after, limit).toArray();
     const entries = rows.map(toEntry);
     return { entries, next: entries.at(-1)?.seq ?? after };
   }

@@ -1,11 +1,4 @@
-import type {
-  ApprovalState,
-  JsonObject,
-  OperationKind,
-  OperationStatus,
-  OperationView,
-  ToolEffect,
-} from "../protocol/index.ts";
+import type { ApprovalState, JsonObject, OperationKind, OperationStatus, OperationView, ToolEffect } from "../protocol/index.ts";
 
 export interface OperationRecord {
   opKey: string;
@@ -73,10 +66,7 @@ export class Operations {
     return this.sql.exec<OperationRow>(`SELECT * FROM operations WHERE ${OPEN} ORDER BY rowid`).toArray().map(toRecord);
   }
 
-  update(
-    opKey: string,
-    patch: Partial<Pick<OperationRecord, "status" | "attempt" | "approval" | "leaseId" | "leaseHolder">>,
-  ): void {
+  update(opKey: string, patch: Partial<Pick<OperationRecord, "status" | "attempt" | "approval" | "leaseId" | "leaseHolder">>): void {
     const current = this.get(opKey);
     if (!current) throw new Error(`operation ${opKey} does not exist`);
     const next = { ...current, ...patch };

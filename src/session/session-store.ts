@@ -1,10 +1,10 @@
 import {
-  PROTOCOL_VERSION,
-  RUNTIME_VERSION,
   type ChatMessage,
-  type Json,
   type JournalEntry,
   type JournalEventType,
+  type Json,
+  PROTOCOL_VERSION,
+  RUNTIME_VERSION,
   type SessionOptions,
   type VersionStamp,
 } from "../protocol/index.ts";

@@ -1,6 +1,6 @@
 import type { ClientRole, DeviceUnavailableReason, JournalEntry, LeaseOffer, ServerFrame } from "../protocol/index.ts";
-import type { DeviceTransport } from "./inference-steps.ts";
 import type { Caller } from "./caller.ts";
+import type { DeviceTransport } from "./inference-steps.ts";
 
 /** Kept in the socket's attachment (survives hibernation; well under the 16 KB limit). */
 export interface SocketAttachment {
@@ -29,14 +29,23 @@ export class SessionSockets implements DeviceTransport {
 
   accept(socket: WebSocket, caller: Caller): SocketAttachment {
     this.ctx.acceptWebSocket(socket);
-    const attachment: SocketAttachment = { clientId: crypto.randomUUID(), caller, role: "observer", subscribed: false, connectedAt: Date.now() };
+    const attachment: SocketAttachment = {
+      clientId: crypto.randomUUID(),
+      caller,
+      role: "observer",
+      subscribed: false,
+      connectedAt: Date.now(),
+    };
     socket.serializeAttachment(attachment);
     return attachment;
   }
 
   attachment(socket: WebSocket): SocketAttachment {
     // Sockets accepted before tokens had roles carry no caller: they may do nothing.
-    return { caller: { tenant: "", role: "viewer", jti: "" }, ...(socket.deserializeAttachment() as Partial<SocketAttachment>) } as SocketAttachment;
+    return {
+      caller: { tenant: "", role: "viewer", jti: "" },
+      ...(socket.deserializeAttachment() as Partial<SocketAttachment>),
+    } as SocketAttachment;
   }
 
   update(socket: WebSocket, patch: Partial<SocketAttachment>): SocketAttachment {
@@ -81,13 +90,15 @@ export class SessionSockets implements DeviceTransport {
     // Only sockets of the same token: naming someone else's device id retires nothing of theirs.
     const { jti } = this.attachment(keep).caller;
     for (const { socket, attachment } of this.live()) {
-      if (socket !== keep && attachment.device === device && attachment.caller.jti === jti) this.close(socket, 1000, "replaced by a newer connection");
+      if (socket !== keep && attachment.device === device && attachment.caller.jti === jti)
+        this.close(socket, 1000, "replaced by a newer connection");
     }
   }
 
   /** Closes every socket opened with token `jti` (it was revoked). */
   closeToken(jti: string): void {
-    for (const { socket, attachment } of this.live()) if (attachment.caller.jti === jti) this.close(socket, 1008, "unauthorized: token revoked");
+    for (const { socket, attachment } of this.live())
+      if (attachment.caller.jti === jti) this.close(socket, 1008, "unauthorized: token revoked");
   }
 
   close(socket: WebSocket, code: number, reason: string): void {
@@ -100,7 +111,9 @@ export class SessionSockets implements DeviceTransport {
   }
 
   private devices(): SocketAttachment[] {
-    return this.live().map(({ attachment }) => attachment).filter((a) => a.role === "device" && a.subscribed);
+    return this.live()
+      .map(({ attachment }) => attachment)
+      .filter((a) => a.role === "device" && a.subscribed);
   }
 
   pickDevice(): string | null {

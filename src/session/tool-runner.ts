@@ -1,11 +1,11 @@
 import { DormantError, type Json, type ToolCall, type UncertainResolution } from "../protocol/index.ts";
+import type { ToolRegistry } from "../tools/registry.ts";
 import type { EffectStatus, Tool, ToolContext } from "../tools/tool.ts";
 import { ToolError } from "../tools/tool.ts";
 import type { Failpoints } from "./failpoints.ts";
 import { MAX_ATTEMPTS, STATUS_RETRY_MS } from "./limits.ts";
 import type { OperationRecord } from "./operations.ts";
 import type { SessionStore } from "./session-store.ts";
-import type { ToolRegistry } from "../tools/registry.ts";
 
 /**
  * Runs tool operations and owns their failure semantics. The operation is marked `in_flight` in

@@ -5,9 +5,12 @@ import type { SessionStore } from "./session-store.ts";
 /** The session as a client reads it: status, recent messages, open operations and what each waits for. */
 export function sessionView(store: SessionStore): SessionView {
   const { consents } = store;
-  const open = store.ops.open().map(toView).map((op) =>
-    op.waitingFor === "device" && consents.requestState(op.opKey) === "pending" ? { ...op, waitingFor: "consent" as const } : op,
-  );
+  const open = store.ops
+    .open()
+    .map(toView)
+    .map((op) =>
+      op.waitingFor === "device" && consents.requestState(op.opKey) === "pending" ? { ...op, waitingFor: "consent" as const } : op,
+    );
   return {
     id: store.meta.id,
     tenant: store.meta.tenant,

@@ -1,6 +1,6 @@
-import { spokenMath } from "./spoken-math.ts";
 import type { JsonObject } from "../protocol/index.ts";
-import { ToolError, stringArg, type Tool } from "./tool.ts";
+import { spokenMath } from "./spoken-math.ts";
+import { stringArg, type Tool, ToolError } from "./tool.ts";
 
 /** Arithmetic without eval: + - * / % ^, parentheses, unary minus, decimals. */
 export const calculator: Tool = {

@@ -1,4 +1,4 @@
-import { requestText, wordSpans, type ChatMessage, type ToolSpec } from "../protocol/index.ts";
+import { type ChatMessage, requestText, type ToolSpec, wordSpans } from "../protocol/index.ts";
 import type { Tool } from "./tool.ts";
 
 /** Longest span a tool is asked about, in words and marks: "(4 plus 6) times 3" is 7. */

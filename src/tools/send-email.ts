@@ -1,5 +1,5 @@
 import type { Mailbox } from "../mailbox/mailbox.ts";
-import { ToolError, stringArg, type Tool, type ToolContext } from "./tool.ts";
+import { stringArg, type Tool, type ToolContext, ToolError } from "./tool.ts";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

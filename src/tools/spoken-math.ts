@@ -4,9 +4,15 @@
  * "add 45 and 78", "subtract 38 from 250", "half of 350". The model copies what the person wrote;
  * this is where it becomes an expression (decisions/0008).
  */
-const UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(" ");
+const UNITS =
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(
+    " ",
+  );
 const TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split(" ");
-const NUMBER_WORD = new RegExp(`\\b(?:${[...UNITS, ...TENS.slice(2), "hundred", "thousand", "million", "and"].join("|")})(?:[\\s-]+(?:${[...UNITS, ...TENS.slice(2), "hundred", "thousand", "million", "and"].join("|")}))*\\b`, "g");
+const NUMBER_WORD = new RegExp(
+  `\\b(?:${[...UNITS, ...TENS.slice(2), "hundred", "thousand", "million", "and"].join("|")})(?:[\\s-]+(?:${[...UNITS, ...TENS.slice(2), "hundred", "thousand", "million", "and"].join("|")}))*\\b`,
+  "g",
+);
 
 function wordsToNumber(words: string): string {
   let total = 0;
@@ -62,5 +68,8 @@ export function spokenMath(text: string): string {
     if (numbers.length >= 2) return numbers.join(" + ");
   }
   // Keep what the calculator reads: numbers, operators, parentheses.
-  return s.replace(/[^\d.+\-*/%^()\s]/g, " ").replace(/\s+/g, " ").trim();
+  return s
+    .replace(/[^\d.+\-*/%^()\s]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -6,9 +6,16 @@ import { ToolError } from "./tool.ts";
  * region names and each region's zones, or a city the runtime knows by another name ("Kolkata").
  * Nothing here is a hand-kept table.
  */
-let index: { cities: Map<string, string>; countries: Map<string, string[]>; areas: string[]; aliases: Map<string, string | null> } | null = null;
+let index: { cities: Map<string, string>; countries: Map<string, string[]>; areas: string[]; aliases: Map<string, string | null> } | null =
+  null;
 
-const fold = (text: string) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[_\s]+/g, " ").trim();
+const fold = (text: string) =>
+  text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[_\s]+/g, " ")
+    .trim();
 
 function regionZones(region: string): string[] {
   const locale = new Intl.Locale(`und-${region}`) as Intl.Locale & { getTimeZones?: () => string[]; timeZones?: string[] };
@@ -65,7 +72,8 @@ const REMOTE = /^(Atlantic|Indian|Pacific|Antarctica|Arctic)\//;
 const CONTINENTS = ["Europe", "Asia", "America", "Africa", "Australia"];
 const byContinent = (a: string, b: string) => rank(a) - rank(b) || (a < b ? -1 : 1);
 const rank = (zone: string) => (CONTINENTS.indexOf(zone.split("/")[0]!) + CONTINENTS.length + 1) % (CONTINENTS.length + 1);
-const offsetNow = (zone: string) => new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).format(new Date()).split(" ").at(-1);
+const offsetNow = (zone: string) =>
+  new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).format(new Date()).split(" ").at(-1);
 
 export function resolveZone(place: string): string {
   const text = place.trim();

@@ -1,6 +1,6 @@
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { startDevServer, type DevServer } from "../node/dev-server.ts";
+import { type DevServer, startDevServer } from "../node/dev-server.ts";
 
 /** Debian's Chromium, kept off the network; WebGPU (SwiftShader) only when asked for. */
 export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
@@ -13,7 +13,11 @@ export async function launchChromium(options: { webgpu?: boolean } = {}): Promis
     "--disable-sync",
     ...(options.webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"] : []),
   ];
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args, ignoreDefaultArgs: ["--enable-unsafe-swiftshader"] });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args,
+    ignoreDefaultArgs: ["--enable-unsafe-swiftshader"],
+  });
 }
 
 export interface DemoPage {

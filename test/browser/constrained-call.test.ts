@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { parseAssistantOutput, type ChatMessage } from "../../src/protocol/index.ts";
+import { type ChatMessage, parseAssistantOutput } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
 import { engineSettled } from "./demo-session.ts";
@@ -25,7 +25,10 @@ const generate = (page: import("playwright-core").Page, withTools: boolean, garb
     { messages: JSON.stringify(messages), tools: JSON.stringify(withTools ? tools : []), garble },
   );
 
-for (const [backend, dtype] of [["wasm", "q8"], ["webgpu", "fp32"]] as const) {
+for (const [backend, dtype] of [
+  ["wasm", "q8"],
+  ["webgpu", "fp32"],
+] as const) {
   test(`${backend}: a call forced toward invalid JSON is still a valid call when constrained`, async () => {
     const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=${backend}&dtype=${dtype}`);
     expect(await engineSettled(demo.page)).toMatchObject({ status: "ready", model: { backend, dtype } });
@@ -42,7 +45,8 @@ for (const [backend, dtype] of [["wasm", "q8"], ["webgpu", "fp32"]] as const) {
     const spec = tools.find((t) => t.name === output.call.name);
     expect(spec, constrained).toBeDefined();
     expect(Object.keys(output.call.args)).toEqual(Object.keys(spec!.args));
-    for (const key of spec!.fromRequest ?? []) expect(REQUEST, `${key} is copied from the request`).toContain(String(output.call.args[key]));
+    for (const key of spec!.fromRequest ?? [])
+      expect(REQUEST, `${key} is copied from the request`).toContain(String(output.call.args[key]));
     await demo.context.close();
   });
 }

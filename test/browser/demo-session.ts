@@ -5,10 +5,14 @@ import type { PageGlobals } from "./page-globals.ts";
 
 /** Waits until the demo's engine settles (ready, unavailable or failed) and returns that state. */
 export async function engineSettled(page: Page, timeout = 240_000): Promise<EngineState> {
-  await page.waitForFunction(() => {
-    const status = (globalThis as unknown as PageGlobals).dormant?.engine.state.status;
-    return status === "ready" || status === "unavailable" || status === "failed";
-  }, null, { timeout });
+  await page.waitForFunction(
+    () => {
+      const status = (globalThis as unknown as PageGlobals).dormant?.engine.state.status;
+      return status === "ready" || status === "unavailable" || status === "failed";
+    },
+    null,
+    { timeout },
+  );
   return page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.state);
 }
 
@@ -33,7 +37,9 @@ export async function chatTurn(page: Page, baseUrl: string, text: string, timeou
 }
 
 export async function journal(baseUrl: string, session: SessionCreated): Promise<JournalEntry[]> {
-  const response = await fetch(`${baseUrl}/v1/sessions/${session.id}/journal?after=0&limit=500`, { headers: { authorization: `Bearer ${session.token}` } });
+  const response = await fetch(`${baseUrl}/v1/sessions/${session.id}/journal?after=0&limit=500`, {
+    headers: { authorization: `Bearer ${session.token}` },
+  });
   if (!response.ok) throw new Error(`journal: HTTP ${response.status}`);
   return ((await response.json()) as JournalPage).entries;
 }
@@ -43,7 +49,9 @@ export function deviceSteps(entries: JournalEntry[]): { model: string; runtime: 
   return entries
     .filter((e) => e.type === "step.completed")
     .map((e) => e.payload as { model?: string; runtime?: StepRuntime })
-    .filter((p): p is { model: string; runtime: StepRuntime } => typeof p.model === "string" && p.runtime !== undefined && p.runtime !== null);
+    .filter(
+      (p): p is { model: string; runtime: StepRuntime } => typeof p.model === "string" && p.runtime !== undefined && p.runtime !== null,
+    );
 }
 
 export async function manifestPin(baseUrl: string, dtype: "fp32" | "q8"): Promise<string> {

@@ -13,7 +13,8 @@ import type { PageGlobals } from "./page-globals.ts";
 
 const stack = useDemoStack();
 
-const hostedRequests = async () => ((await (await fetch(`${stack.server.hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
+const hostedRequests = async () =>
+  ((await (await fetch(`${stack.server.hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
 
 async function rows(page: Page): Promise<JournalEntry[]> {
   return journal(stack.server.url, await demoSession(page));
@@ -38,7 +39,10 @@ async function expectedVersions(dtype: "fp32" | "q8") {
   const ort = join(dirname(createRequire(transformers).resolve("onnxruntime-web/webgpu")), "..", "package.json");
   return {
     pin: modelPin(manifest.models[0]!, dtype),
-    engine: { onnxruntimeWeb: (await readJson<{ version: string }>(ort)).version, transformersJs: (await readJson<{ version: string }>(transformers)).version },
+    engine: {
+      onnxruntimeWeb: (await readJson<{ version: string }>(ort)).version,
+      transformersJs: (await readJson<{ version: string }>(transformers)).version,
+    },
   };
 }
 
@@ -82,7 +86,10 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
   await hostedBadge.last().waitFor({ timeout: 60_000 });
   expect(await hostedBadge.last().textContent()).toBe("hosted local/dormant-agent-tiny");
   const answer = (await rows(page)).findLast((e) => e.type === "assistant.message")!;
-  expect(answer.payload).toMatchObject({ text: expect.stringContaining("84"), receipt: { ranOn: "hosted", consentId: expect.any(String) } });
+  expect(answer.payload).toMatchObject({
+    text: expect.stringContaining("84"),
+    receipt: { ranOn: "hosted", consentId: expect.any(String) },
+  });
   expect(await hostedRequests()).toBe(sentBefore + 2); // the tool call, then the answer
   // The hosted step's rows carry the provider's reported model, as its receipt does; other rows no model.
   const expected = await expectedVersions("fp32");
@@ -100,10 +107,14 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
 
   // 2. Not now: the step waits; the device recovers (downloads again) and the step completes there.
   await page.click("#retry-device");
-  const entries = await until(async () => {
-    const all = await rows(page);
-    return count(all, "assistant.message") === 2 ? all : undefined;
-  }, "the waiting step answered on the device", 240_000);
+  const entries = await until(
+    async () => {
+      const all = await rows(page);
+      return count(all, "assistant.message") === 2 ? all : undefined;
+    },
+    "the waiting step answered on the device",
+    240_000,
+  );
   const deviceAnswer = entries.findLast((e) => e.type === "assistant.message")!;
   expect(deviceAnswer.payload).toMatchObject({ receipt: { ranOn: "device", consentId: null, model: expected.pin } });
   // The device step's rows carry the pin of the file it ran and the runtime builds it loaded.
@@ -119,15 +130,23 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
   await demo.context.setOffline(true);
   await page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "reconnecting");
   await send(page, "what time is it in Asia/Tokyo?");
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector("#outbox")?.textContent?.includes("1 message"));
+  await page.waitForFunction(() =>
+    (globalThis as unknown as PageGlobals).document.querySelector("#outbox")?.textContent?.includes("1 message"),
+  );
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length)).toBe(1);
   await demo.context.setOffline(false);
   await page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length === 0, null, { timeout: 30_000 });
-  const delivered = await until(async () => {
-    const all = await rows(page);
-    return count(all, "assistant.message") === 3 ? all : undefined;
-  }, "the outbox message answered", 120_000);
-  expect(delivered.filter((e) => e.type === "user.message" && (e.payload as { text: string }).text === "what time is it in Asia/Tokyo?")).toHaveLength(1);
+  const delivered = await until(
+    async () => {
+      const all = await rows(page);
+      return count(all, "assistant.message") === 3 ? all : undefined;
+    },
+    "the outbox message answered",
+    120_000,
+  );
+  expect(
+    delivered.filter((e) => e.type === "user.message" && (e.payload as { text: string }).text === "what time is it in Asia/Tokyo?"),
+  ).toHaveLength(1);
   await demo.context.close();
 });
 

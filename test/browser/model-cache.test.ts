@@ -1,8 +1,8 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { expect, test } from "vitest";
-import { openDemo, useDemoStack, type DemoPage } from "./chromium.ts";
-import type { PageGlobals } from "./page-globals.ts";
+import { type DemoPage, openDemo, useDemoStack } from "./chromium.ts";
 import { engineEvents, engineSettled } from "./demo-session.ts";
+import type { PageGlobals } from "./page-globals.ts";
 
 const stack = useDemoStack();
 
@@ -18,7 +18,10 @@ async function lazyDemo(context: BrowserContext): Promise<DemoPage> {
 const load = (page: Page) =>
   page.evaluate(async () => {
     const { engine } = (globalThis as unknown as PageGlobals).dormant;
-    return engine.load().then((model) => ({ ok: true as const, model: model as { coldStart: { bytesDownloaded: number; bytesFromCache: number } } }), (e: { code: string; message: string }) => ({ ok: false as const, code: e.code, message: e.message }));
+    return engine.load().then(
+      (model) => ({ ok: true as const, model: model as { coldStart: { bytesDownloaded: number; bytesFromCache: number } } }),
+      (e: { code: string; message: string }) => ({ ok: false as const, code: e.code, message: e.message }),
+    );
   });
 
 /** Overwrites the cached model file with other bytes, as disk corruption or tampering would. */
@@ -31,7 +34,9 @@ const tamper = (page: Page, path: string) =>
   }, path);
 
 const cachedPaths = (page: Page) =>
-  page.evaluate(async () => (await (await (globalThis as unknown as PageGlobals).caches.open("dormant-artifacts")).keys()).map((r) => new URL(r.url).pathname));
+  page.evaluate(async () =>
+    (await (await (globalThis as unknown as PageGlobals).caches.open("dormant-artifacts")).keys()).map((r) => new URL(r.url).pathname),
+  );
 
 test("second load comes from the cache; a tampered file is discarded and fetched again, or refused offline", async () => {
   const context = await stack.browser.newContext();

@@ -26,13 +26,20 @@ const argOf = (entries: JournalEntry[], key: string) => {
 };
 const calc = (value: number): Expectation => ({ tool: "calculator", answer: () => String(value) });
 const clock = (zone: string): Expectation => ({ tool: "clock", args: (a) => a.timezone === zone, answer: (e) => resultOf(e, "time") });
-const email = (to: string, word: string): Expectation => ({ tool: "send_email", args: (a) => a.to === to && String(a.body).includes(word), answer: null });
+const email = (to: string, word: string): Expectation => ({
+  tool: "send_email",
+  args: (a) => a.to === to && String(a.body).includes(word),
+  answer: null,
+});
 
 const MORE: [string, Expectation][] = [
   ["15% of 80", calc(12)],
   ["how much is twenty times three", calc(60)],
   ["what time is it in portugal", clock("Europe/Lisbon")],
-  ["note to self: buy a birthday present for Sam", { tool: "save_note", args: (a) => `${a.title} ${a.body}`.includes("birthday present"), answer: (e) => `"${argOf(e, "title")}"` }],
+  [
+    "note to self: buy a birthday present for Sam",
+    { tool: "save_note", args: (a) => `${a.title} ${a.body}`.includes("birthday present"), answer: (e) => `"${argOf(e, "title")}"` },
+  ],
   ["drop a line to carol@acme.io saying the report is ready", email("carol@acme.io", "report is ready")],
 ];
 
@@ -58,13 +65,17 @@ test("the demo's suggestions and natural requests complete on the device; none s
     expect(await engineSettled(demo.page)).toMatchObject({ status: "ready" });
     const ends = (e: JournalEntry) => e.type === "assistant.message" || e.type === "turn.failed" || e.type === "approval.requested";
     const entries = await chatTurn(demo.page, stack.server.url, text, 240_000, ends);
-    const scheduled = entries.find((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool")?.payload as Scheduled | undefined;
+    const scheduled = entries.find((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool")?.payload as
+      | Scheduled
+      | undefined;
     const said = entries.find((e) => e.type === "assistant.message")?.payload as { text: string } | undefined;
     const parked = entries.find((e) => e.type === "approval.requested");
     const call = scheduled?.tool === want.tool && (want.args?.(scheduled.args) ?? true) && (want.answer !== null || parked !== undefined);
     const right = call && (want.answer === null || said?.text.includes(want.answer!(entries)) === true);
     answered.push(right);
-    outcomes.push(`${right ? "ok" : call ? "CALL OK, ANSWER WRONG" : "WRONG"} ${JSON.stringify(text)} → ${JSON.stringify(scheduled ?? null)} ${JSON.stringify(said?.text ?? (parked ? "parked for approval" : null))}`);
+    outcomes.push(
+      `${right ? "ok" : call ? "CALL OK, ANSWER WRONG" : "WRONG"} ${JSON.stringify(text)} → ${JSON.stringify(scheduled ?? null)} ${JSON.stringify(said?.text ?? (parked ? "parked for approval" : null))}`,
+    );
     if (parked) emails.push([text, (parked.payload as { args: Record<string, unknown> }).args]);
   }
   console.log(outcomes.join("\n"));

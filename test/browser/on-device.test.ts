@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { openDemo, useDemoStack } from "./chromium.ts";
-import type { PageGlobals } from "./page-globals.ts";
 import { chatTurn, deviceSteps, engineEvents, engineSettled, manifestPin } from "./demo-session.ts";
+import type { PageGlobals } from "./page-globals.ts";
 
 // Real Chromium, real model, real `wrangler dev`: the demo page is the embedding app.
 const stack = useDemoStack();
@@ -26,7 +26,8 @@ describe("on-device turn on WASM", () => {
     // The first step after the load carries its cold start, phase by phase.
     const cold = steps[0]!.runtime.coldStart!;
     expect(cold.bytesDownloaded).toBeGreaterThan(20_000_000);
-    for (const phase of ["connectMs", "downloadMs", "verifyMs", "compileMs", "warmupMs", "firstTokenMs"] as const) expect(cold[phase]).toBeGreaterThan(0);
+    for (const phase of ["connectMs", "downloadMs", "verifyMs", "compileMs", "warmupMs", "firstTokenMs"] as const)
+      expect(cold[phase]).toBeGreaterThan(0);
     expect(steps.slice(1).every((s) => s.runtime.coldStart === null)).toBe(true);
     const answer = entries.find((e) => e.type === "assistant.message");
     expect(answer?.payload).toMatchObject({ model: pin });

@@ -11,18 +11,30 @@ export interface PageGlobals {
     session: SessionCreated;
     engineEvents: EngineEvent[];
     clientEvents: { type: string; status?: string }[];
-    client: { status: string; lastSeq: number; outbox: unknown[]; transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] } };
+    client: {
+      status: string;
+      lastSeq: number;
+      outbox: unknown[];
+      transcript: { messages: { seq: number; role: string; origin: { kind: string; backend?: string | null } | null }[] };
+    };
     engine: {
       state: EngineState;
       load(): Promise<unknown>;
       unload(): Promise<void>;
       isCached(): Promise<boolean>;
       injectFault(fault: "device_lost" | "oom" | "garbled_logits"): Promise<void>;
-      generate(messages: unknown, options: { maxNewTokens: number; tools?: unknown[] }): Promise<{ text: string; tokens: number; decodeMs: number }>;
+      generate(
+        messages: unknown,
+        options: { maxNewTokens: number; tools?: unknown[] },
+      ): Promise<{ text: string; tokens: number; decodeMs: number }>;
     };
   };
   crossOriginIsolated: boolean;
-  document: { body: { hidden: boolean }; activeElement: { textContent: string | null } | null; querySelector(selector: string): { textContent: string | null } | null };
+  document: {
+    body: { hidden: boolean };
+    activeElement: { textContent: string | null } | null;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
   caches: {
     open(name: string): Promise<{
       keys(): Promise<{ url: string }[]>;
@@ -32,7 +44,10 @@ export interface PageGlobals {
     keys(): Promise<string[]>;
     delete(name: string): Promise<boolean>;
   };
-  Worker: new (url: string, options: { type: "module"; name?: string }) => {
+  Worker: new (
+    url: string,
+    options: { type: "module"; name?: string },
+  ) => {
     onmessage: ((event: { data: unknown }) => void) | null;
     postMessage(message: unknown): void;
     terminate(): void;

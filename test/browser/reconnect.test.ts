@@ -1,8 +1,8 @@
 import type { WebSocketRoute } from "playwright-core";
 import { expect, test } from "vitest";
+import type { JournalEntry, SessionCreated } from "../../src/protocol/index.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
 import { demoSession, engineSettled, journal } from "./demo-session.ts";
-import type { JournalEntry, SessionCreated } from "../../src/protocol/index.ts";
 import type { PageGlobals } from "./page-globals.ts";
 
 const stack = useDemoStack();
@@ -35,10 +35,14 @@ test("a dropped socket reconnects with backoff and resumes from the last seq: no
   // before the 120 s lease deadline the half-open socket would otherwise have held it to.
   const rows = await untilAnswered(stack.server.url, session);
   expect(routes.length).toBe(2);
-  const statuses = await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.clientEvents.flatMap((e) => (e.type === "status" ? [e.status] : [])));
+  const statuses = await demo.page.evaluate(() =>
+    (globalThis as unknown as PageGlobals).dormant.clientEvents.flatMap((e) => (e.type === "status" ? [e.status] : [])),
+  );
   expect(statuses).toEqual(["open", "reconnecting", "open"]);
   expect(rows.filter((e) => e.type === "user.message")).toHaveLength(1);
-  expect(rows.find((e) => e.type === "assistant.message")?.payload).toMatchObject({ model: expect.stringMatching(/^dormant-agent-tiny@sha256:/) });
+  expect(rows.find((e) => e.type === "assistant.message")?.payload).toMatchObject({
+    model: expect.stringMatching(/^dormant-agent-tiny@sha256:/),
+  });
   // The page gets every row through the answer, each once.
   const answerSeq = rows.find((e) => e.type === "assistant.message")!.seq;
   await demo.page.waitForFunction((seq) => (globalThis as unknown as PageGlobals).dormant.client.lastSeq >= seq, answerSeq);

@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { openDemo, useDemoStack } from "./chromium.ts";
-import type { PageGlobals } from "./page-globals.ts";
 import { chatTurn, deviceSteps, engineEvents, engineSettled, manifestPin } from "./demo-session.ts";
+import type { PageGlobals } from "./page-globals.ts";
 
 // WebGPU on Chromium's SwiftShader adapter: slow, but the real WebGPU code path of ORT.
 const stack = useDemoStack({ webgpu: true });

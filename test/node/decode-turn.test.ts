@@ -1,12 +1,12 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, LogitsProcessor, type Tensor } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODELS_DIR, MODEL_ID } from "../../models/evaluate.ts";
-import { parseAssistantOutput, renderPrompt, type ChatMessage } from "../../src/protocol/index.ts";
+import { MODEL_ID, MODELS_DIR } from "../../models/evaluate.ts";
+import { type ChatMessage, parseAssistantOutput, renderPrompt } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
 import { decodeTurn } from "../../web/engine/decode-turn.ts";
-import { vocabBytes, type VocabBytes } from "../../web/engine/vocab.ts";
 import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import { TextSink } from "../../web/engine/text-sink.ts";
+import { type VocabBytes, vocabBytes } from "../../web/engine/vocab.ts";
 
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
@@ -52,7 +52,8 @@ class Script extends LogitsProcessor {
     if (written.some((byte, i) => byte !== this.script[i])) return logits;
     const rest = this.script.subarray(written.length);
     this.vocab.bytes.forEach((bytes, id) => {
-      if (bytes && bytes.length > 0 && bytes.length <= rest.length && bytes.every((byte, i) => byte === rest[i])) scores[id]! += 100 + bytes.length;
+      if (bytes && bytes.length > 0 && bytes.length <= rest.length && bytes.every((byte, i) => byte === rest[i]))
+        scores[id]! += 100 + bytes.length;
     });
     return logits;
   }
@@ -82,7 +83,11 @@ async function steered(messages: ChatMessage[], steer: (promptLength: number) =>
     ids.length,
     async (processors, onText) => {
       attempts++;
-      const output = await model.generate({ ...greedyInputs(ids, 48), logits_processor: processors, streamer: new TextSink(tokenizer, onText) as never });
+      const output = await model.generate({
+        ...greedyInputs(ids, 48),
+        logits_processor: processors,
+        streamer: new TextSink(tokenizer, onText) as never,
+      });
       return generatedIds(output, ids.length);
     },
     { before: [steer(ids.length)], onText: (text) => chunks.push(text) },
@@ -91,11 +96,15 @@ async function steered(messages: ChatMessage[], steer: (promptLength: number) =>
 }
 
 /** An answer after `messages` steered toward `script`. */
-const steeredAnswer = (messages: ChatMessage[], script: string) => steered(messages, (promptLength) => new Script(vocab, script, promptLength));
+const steeredAnswer = (messages: ChatMessage[], script: string) =>
+  steered(messages, (promptLength) => new Script(vocab, script, promptLength));
 
 describe("a call toward a tool the turn does not offer", () => {
   const turn = async (request: string, steerTo: string) => {
-    const { text, chunks, attempts } = await steered([{ role: "user", content: request }], (promptLength) => new Steer(vocab, steerTo, promptLength));
+    const { text, chunks, attempts } = await steered(
+      [{ role: "user", content: request }],
+      (promptLength) => new Steer(vocab, steerTo, promptLength),
+    );
     return { output: parseAssistantOutput(text), streamed: chunks.join(""), text, attempts };
   };
 
@@ -119,7 +128,10 @@ describe("a call toward a tool the turn does not offer", () => {
 describe("an answer that begins an address no source holds", () => {
   const sent: ChatMessage[] = [
     { role: "user", content: "shoot an email to ops@example.com: deploy finished" },
-    { role: "assistant", toolCall: { name: "send_email", args: { to: "ops@example.com", subject: "deploy finished", body: "deploy finished" } } },
+    {
+      role: "assistant",
+      toolCall: { name: "send_email", args: { to: "ops@example.com", subject: "deploy finished", body: "deploy finished" } },
+    },
     { role: "tool", name: "send_email", content: { sent: true, messageId: "5b2e7c1a" } },
   ];
   const answer = (script: string) => steeredAnswer(sent, script);

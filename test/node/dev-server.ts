@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -45,10 +45,15 @@ export async function startDevServer(timeoutMs = 90_000, options: DevServerOptio
   let log = "";
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, ...vars];
-  const [command, args] = options.prebuilt
-    ? [process.execPath, ["models/serve/stack.ts", ...flags]]
-    : ["npm", ["start", "--", ...flags]];
-  const env = { ...process.env, DORMANT_HOSTED_PORT: String(hostedPort), CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", XDG_CONFIG_HOME: join(process.cwd(), ".config") };
+  const [command, args] = options.prebuilt ? [process.execPath, ["models/serve/stack.ts", ...flags]] : ["npm", ["start", "--", ...flags]];
+  const env = {
+    ...process.env,
+    DORMANT_HOSTED_PORT: String(hostedPort),
+    CI: "true",
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    XDG_CONFIG_HOME: join(process.cwd(), ".config"),
+  };
   const child: ChildProcess = spawn(command, args, { cwd: process.cwd(), detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));

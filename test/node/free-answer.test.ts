@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/protocol/index.ts";
-import { AddressCopy, NO_WORD, type AddressState } from "../../web/engine/address-copy.ts";
+import { AddressCopy, type AddressState, NO_WORD } from "../../web/engine/address-copy.ts";
 import { wordSource } from "../../web/engine/copy-source.ts";
-import { ANSWER_START, FreeAnswer, type AnswerState } from "../../web/engine/free-answer.ts";
+import { ANSWER_START, type AnswerState, FreeAnswer } from "../../web/engine/free-answer.ts";
 import { NumberCopy } from "../../web/engine/number-copy.ts";
 import { OUTSIDE, QuoteCopy, type QuoteState } from "../../web/engine/quote-copy.ts";
 
@@ -22,10 +22,12 @@ describe("numbers in an answer are copies", () => {
   const numbers = new NumberCopy(['{"timezone":"Europe/Athens","time":"16 Jul 2026, 00:16"}', "what's 43 minus 95.5?"]);
   const writes = (text: string) => writesThrough(numbers, "", text);
   it("whole source numbers pass, with the sentence's own punctuation", () => {
-    for (const text of ["It is 16 Jul 2026, 00:16 in Athens.", "You asked for 43 minus 95.5.", "95.5, then 43."]) expect(writes(text), text).toBe(true);
+    for (const text of ["It is 16 Jul 2026, 00:16 in Athens.", "You asked for 43 minus 95.5.", "95.5, then 43."])
+      expect(writes(text), text).toBe(true);
   });
   it("numbers no source holds, or digits swapped, do not", () => {
-    for (const text of ["It is 16 Jul 2026, 16:16.", "It is 00:61.", "That's 52.", "2027", "95.55", "0.16"]) expect(writes(text), text).toBe(false);
+    for (const text of ["It is 16 Jul 2026, 16:16.", "It is 00:61.", "That's 52.", "2027", "95.55", "0.16"])
+      expect(writes(text), text).toBe(false);
   });
 });
 
@@ -33,7 +35,8 @@ describe("quotes in an answer are copies", () => {
   const quotes = new QuoteCopy(["note that the car needs an oil change", "oil change"].map(wordSource));
   const writes = (text: string) => writesThrough<QuoteState>(quotes, OUTSIDE, text);
   it("a quoted span of a source passes; text outside quotes is free", () => {
-    for (const text of ['Saved "oil change".', 'Noted "the car needs an oil change" for you.', "No quotes at all: tomatoes."]) expect(writes(text), text).toBe(true);
+    for (const text of ['Saved "oil change".', 'Noted "the car needs an oil change" for you.', "No quotes at all: tomatoes."])
+      expect(writes(text), text).toBe(true);
   });
   it("a quote no source holds, an empty one, one cut inside a word or left open does not", () => {
     for (const text of ['Noted "tomatoes".', 'Saved "".', 'Saved "oil change', 'Saved "oil chan".']) expect(writes(text), text).toBe(false);
@@ -72,14 +75,16 @@ describe("addresses in an answer are copies", () => {
   };
 
   it("a source address passes whole, with the sentence's full stop; other words are free", () => {
-    for (const text of ["Done: your email to ops@example.com is sent.", "Sent to ops@example.com.", "Email sent, ops."]) expect(outcome(text), text).toBe("ok");
+    for (const text of ["Done: your email to ops@example.com is sent.", "Sent to ops@example.com.", "Email sent, ops."])
+      expect(outcome(text), text).toBe("ok");
   });
   it("an address the sources do not hold is misaddressed at its word's start, so it can be written again", () => {
     expect(outcome("Done: your email to ano@example.com is sent.")).toBe("Done: your email to ".length);
     expect(outcome("Mail @ops")).toBe("Mail ".length);
   });
   it("an address cut short, run on, or a retry that does not write one where it must, is refused", () => {
-    for (const text of ["Sent to ops@example.co", "Sent to ops@example.com.au", "Sent to ops@example.comx"]) expect(outcome(text), text).toBe("refused");
+    for (const text of ["Sent to ops@example.co", "Sent to ops@example.com.au", "Sent to ops@example.comx"])
+      expect(outcome(text), text).toBe("refused");
     expect(outcome("Sent to ana", "Sent to ".length)).toBe("refused");
     expect(outcome("Sent to ops@example.com.", "Sent to ".length)).toBe("ok");
   });
@@ -114,10 +119,18 @@ describe("after a tool result, an answer ends on the result's number", () => {
   });
   it("numbers inside quotes or words do not count", () => {
     const note = new FreeAnswer(
-      [{ role: "user", content: "note: gate code is 4471" }, { role: "assistant", toolCall: { name: "save_note", args: { title: "gate code is 4471", body: "gate code is 4471" } } }, { role: "tool", name: "save_note", content: { saved: true, notes: 3 } }],
+      [
+        { role: "user", content: "note: gate code is 4471" },
+        { role: "assistant", toolCall: { name: "save_note", args: { title: "gate code is 4471", body: "gate code is 4471" } } },
+        { role: "tool", name: "save_note", content: { saved: true, notes: 3 } },
+      ],
       { expect: null, retry: true },
     );
-    const end = (text: string) => note.miscited(encode(text).reduce<AnswerState>((state, byte) => note.step(state, byte)!, ANSWER_START), encode(text));
+    const end = (text: string) =>
+      note.miscited(
+        encode(text).reduce<AnswerState>((state, byte) => note.step(state, byte)!, ANSWER_START),
+        encode(text),
+      );
     expect(end('You have 3 notes; saved "gate code is 4471".')).toBeNull();
     expect(end('Saved "gate code is 4471". You have 3 notes.')).toBeNull();
   });

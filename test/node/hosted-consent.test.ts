@@ -18,8 +18,10 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, wha
   }
 }
 
-const setFaults = (faults: { failNext?: number; delayMs?: number }) => fetch(`${stack().hostedUrl}/faults`, { method: "POST", body: JSON.stringify(faults) });
-const hostedRequests = async () => ((await (await fetch(`${stack().hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
+const setFaults = (faults: { failNext?: number; delayMs?: number }) =>
+  fetch(`${stack().hostedUrl}/faults`, { method: "POST", body: JSON.stringify(faults) });
+const hostedRequests = async () =>
+  ((await (await fetch(`${stack().hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
 
 class Session {
   readonly frames: ServerFrame[] = [];
@@ -71,7 +73,15 @@ class Session {
     const before = this.offers().length;
     this.send({ type: "user.message", text });
     const offer = await until(() => this.offers()[before], "a lease offer");
-    this.send({ type: "step.fail", opKey: offer.opKey, leaseId: offer.leaseId, code: "device_unavailable", message: "cache gone", retryable: false, reason: "cache_cleared" });
+    this.send({
+      type: "step.fail",
+      opKey: offer.opKey,
+      leaseId: offer.leaseId,
+      code: "device_unavailable",
+      message: "cache gone",
+      retryable: false,
+      reason: "cache_cleared",
+    });
     return offer.opKey;
   }
 
@@ -87,7 +97,13 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const opKey = await session.turnOnUnavailableDevice("what is 12 * 7?");
     const requested = await session.entry("consent.requested");
     expect(requested.opKey).toBe(opKey);
-    expect(requested.payload).toMatchObject({ reason: "cache_cleared", reasonText: "model cache was cleared", provider: "local", dataClasses: ["messages"], policyVersion: 1 });
+    expect(requested.payload).toMatchObject({
+      reason: "cache_cleared",
+      reasonText: "model cache was cleared",
+      provider: "local",
+      dataClasses: ["messages"],
+      policyVersion: 1,
+    });
     expect(await hostedRequests()).toBe(logBefore);
 
     // Over the API, without a grant (or with a made-up one): refused, nothing sent.
@@ -115,7 +131,10 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     // ended with its turn.
     const offers = session.offers().length;
     session.send({ type: "user.message", text: "hi" });
-    const again = await until(async () => (await session.journal()).filter((e) => e.type === "consent.requested")[1], "a second consent request");
+    const again = await until(
+      async () => (await session.journal()).filter((e) => e.type === "consent.requested")[1],
+      "a second consent request",
+    );
     expect(again.payload).toMatchObject({ reason: "cache_cleared" });
     expect(session.offers()).toHaveLength(offers);
     expect(await hostedRequests()).toBe(logBefore + 2);
@@ -175,10 +194,20 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     await session.entry("consent.requested");
     await setFaults({ delayMs: 2000 });
     try {
-      const { consent } = (await (await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "session" }) })).json()) as { consent: ConsentGrant };
-      await until(async () => (await session.journal()).find((e) => e.type === "step.leased" && (e.payload as { holder: string }).holder === "hosted:local"), "the hosted lease");
+      const { consent } = (await (
+        await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "session" }) })
+      ).json()) as { consent: ConsentGrant };
+      await until(
+        async () =>
+          (await session.journal()).find((e) => e.type === "step.leased" && (e.payload as { holder: string }).holder === "hosted:local"),
+        "the hosted lease",
+      );
       await session.api(`/consents/${consent.id}`, { method: "DELETE" });
-      await until(async () => (await session.journal()).find((e) => e.type === "step.retry" && (e.payload as { reason: string }).reason === "consent_revoked"), "the revoked step back in the queue");
+      await until(
+        async () =>
+          (await session.journal()).find((e) => e.type === "step.retry" && (e.payload as { reason: string }).reason === "consent_revoked"),
+        "the revoked step back in the queue",
+      );
       await new Promise((resolve) => setTimeout(resolve, 2500)); // past the provider's delayed answer
       const journal = await session.journal();
       expect(journal.some((e) => e.type === "assistant.message" || e.type === "step.completed")).toBe(false);
@@ -199,7 +228,10 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const answer = await session.entry("assistant.message");
     expect(answer.payload).toMatchObject({ receipt: { ranOn: "hosted" } });
     const retries = (await session.journal()).filter((e) => e.type === "step.retry").map((e) => e.payload);
-    expect(retries).toEqual([expect.objectContaining({ reason: "device_unavailable" }), expect.objectContaining({ reason: "provider_unavailable", attempt: 2 })]);
+    expect(retries).toEqual([
+      expect.objectContaining({ reason: "device_unavailable" }),
+      expect.objectContaining({ reason: "provider_unavailable", attempt: 2 }),
+    ]);
     expect(await hostedRequests()).toBe(logBefore + 3); // 503, 503 (in-provider retry), then the answer
 
     // The app's `allow` granted on the person's behalf (journaled, by "policy"); revoking it means
@@ -219,9 +251,23 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const logBefore = await hostedRequests();
     session.send({ type: "user.message", text: "what is 6 * 7?" });
     const offer = await until(() => session.offers()[0], "a lease offer");
-    session.send({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output: '<|call|>{"name":"calculator","args":{"expression":"6 * 7"}}<|end|>', model: "dormant-agent-tiny@sha256:abc" });
+    session.send({
+      type: "step.complete",
+      opKey: offer.opKey,
+      leaseId: offer.leaseId,
+      output: '<|call|>{"name":"calculator","args":{"expression":"6 * 7"}}<|end|>',
+      model: "dormant-agent-tiny@sha256:abc",
+    });
     const second = await until(() => session.offers()[1], "the answer step, with the tool result");
-    session.send({ type: "step.fail", opKey: second.opKey, leaseId: second.leaseId, code: "device_unavailable", message: "gpu gone", retryable: false, reason: "device_lost" });
+    session.send({
+      type: "step.fail",
+      opKey: second.opKey,
+      leaseId: second.leaseId,
+      code: "device_unavailable",
+      message: "gpu gone",
+      retryable: false,
+      reason: "device_lost",
+    });
     await session.entry("device.unavailable");
     await new Promise((resolve) => setTimeout(resolve, 500));
     const view = (await (await session.api("")).json()) as { operations: { opKey: string; waitingFor: string }[] };
@@ -236,7 +282,10 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     const logBefore = await hostedRequests();
     const opKey = await session.turnOnUnavailableDevice("hi");
     await session.entry("device.unavailable");
-    for (const [path, body] of [[`/operations/${opKey}/consent`, { decision: "once" }], [`/operations/${opKey}/hosted`, {}]] as const) {
+    for (const [path, body] of [
+      [`/operations/${opKey}/consent`, { decision: "once" }],
+      [`/operations/${opKey}/hosted`, {}],
+    ] as const) {
       const refused = await session.api(path, { method: "POST", body: JSON.stringify(body) });
       expect(refused.status).toBe(403);
       expect(await refused.json()).toMatchObject({ error: { code: "hosted_not_allowed" } });

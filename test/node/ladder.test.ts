@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { ManifestModel } from "../../src/protocol/index.ts";
-import { ClientError } from "../../web/errors.ts";
-import { canStepDown, isResourceFailure, planLadder, rungName, type DeviceCapabilities } from "../../web/engine/ladder.ts";
+import { canStepDown, type DeviceCapabilities, isResourceFailure, planLadder, rungName } from "../../web/engine/ladder.ts";
 import type { EngineOptions } from "../../web/engine/messages.ts";
+import { ClientError } from "../../web/errors.ts";
 
 const MB = 2 ** 20;
 const model = {
@@ -19,8 +19,14 @@ const model = {
   ],
 } as unknown as ManifestModel;
 const options: EngineOptions = { baseUrl: "http://x", modelId: "m", device: "auto", dtype: "auto", idleUnloadMs: 1000 };
-const gpu: DeviceCapabilities = { webgpu: { ok: true, maxBufferSize: 256 * MB }, deviceMemoryBytes: 8 * 1024 * MB, storageFreeBytes: null, cachedFiles: new Set() };
-const names = (caps: DeviceCapabilities, opts: Partial<EngineOptions> = {}) => planLadder(model, { ...options, ...opts }, caps).map(rungName);
+const gpu: DeviceCapabilities = {
+  webgpu: { ok: true, maxBufferSize: 256 * MB },
+  deviceMemoryBytes: 8 * 1024 * MB,
+  storageFreeBytes: null,
+  cachedFiles: new Set(),
+};
+const names = (caps: DeviceCapabilities, opts: Partial<EngineOptions> = {}) =>
+  planLadder(model, { ...options, ...opts }, caps).map(rungName);
 
 describe("memory ladder", () => {
   test("best first: per backend larger dtype, smaller dtype, shorter context; WebGPU before WASM", () => {
@@ -42,7 +48,11 @@ describe("memory ladder", () => {
 
   test("a variant that cannot be stored is skipped, unless it is already cached", () => {
     expect(names({ ...gpu, storageFreeBytes: 10 * MB }, { device: "wasm" })).toEqual(["wasm/q8@256", "wasm/q8@128"]);
-    expect(names({ ...gpu, storageFreeBytes: 10 * MB, cachedFiles: new Set(["f.onnx"]) }, { device: "wasm" })).toEqual(["wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+    expect(names({ ...gpu, storageFreeBytes: 10 * MB, cachedFiles: new Set(["f.onnx"]) }, { device: "wasm" })).toEqual([
+      "wasm/fp32@256",
+      "wasm/q8@256",
+      "wasm/q8@128",
+    ]);
   });
 
   test("pinned device or dtype narrow the ladder", () => {
@@ -57,11 +67,18 @@ describe("memory ladder", () => {
     expect(isResourceFailure(new Error("integrity_mismatch: sha256 differs"))).toBe(false);
     expect(isResourceFailure(new TypeError("Cannot read properties of undefined"))).toBe(false);
     // What ORT 1.31 threw in Chromium after a real GPUDevice.destroy() (test/browser/webgpu-ladder).
-    const lost = "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: /onnxruntime/core/providers/webgpu/buffer_manager.cc:643 … Failed to download data from buffer. wgpu::MapAsyncStatus value: 4, message: Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.";
+    const lost =
+      "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: /onnxruntime/core/providers/webgpu/buffer_manager.cc:643 … Failed to download data from buffer. wgpu::MapAsyncStatus value: 4, message: Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.";
     expect(isResourceFailure(new Error(lost))).toBe(true);
     expect(isResourceFailure(new Error("GPUOutOfMemoryError: Out of memory"))).toBe(true);
     // Errors that only mention the GPU or a buffer are bugs, not pressure: no step down.
-    expect(isResourceFailure(new Error("failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: /onnxruntime/core/providers/webgpu/program_manager.cc:55 invalid input shape for buffer"))).toBe(false);
+    expect(
+      isResourceFailure(
+        new Error(
+          "failed to call OrtRun(). ERROR_CODE: 2, ERROR_MESSAGE: /onnxruntime/core/providers/webgpu/program_manager.cc:55 invalid input shape for buffer",
+        ),
+      ),
+    ).toBe(false);
     expect(isResourceFailure(new RangeError("Maximum call stack size exceeded"))).toBe(false);
     expect(isResourceFailure(new Error("the zoom level is invalid"))).toBe(false);
   });

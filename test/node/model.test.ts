@@ -2,12 +2,13 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluate, loadEvalSet, MODELS_DIR, NodeRunner, type EvalRow } from "../../models/evaluate.ts";
+import { type EvalRow, evaluate, loadEvalSet, MODELS_DIR, NodeRunner } from "../../models/evaluate.ts";
 import { checkManifest, readManifest } from "../../models/manifest-check.ts";
 import { modelPin, renderPrompt } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
 
-const referenceRows = async () => (await loadEvalSet()).filter((row): row is EvalRow & Required<Pick<EvalRow, "reference">> => row.reference !== undefined);
+const referenceRows = async () =>
+  (await loadEvalSet()).filter((row): row is EvalRow & Required<Pick<EvalRow, "reference">> => row.reference !== undefined);
 
 describe("the pinned manifest", () => {
   it("every file re-hashes to its pin; the int8 variant fits in 10 MB", async () => {
@@ -70,7 +71,9 @@ describe("held-out quality of the shipped int8 variant", () => {
     const runner = await NodeRunner.load("q8");
     const report = await evaluate(runner, await loadEvalSet(120), (messages) => defaultTools.offer(messages));
     await runner.dispose();
-    console.log(`held-out (120 rows): ${report.toolCallExactMatch.toFixed(3)} / ${report.finalAnswerUsesResult.toFixed(3)} / ${report.chatAnswersWithoutTool.toFixed(3)}`);
+    console.log(
+      `held-out (120 rows): ${report.toolCallExactMatch.toFixed(3)} / ${report.finalAnswerUsesResult.toFixed(3)} / ${report.chatAnswersWithoutTool.toFixed(3)}`,
+    );
     expect(report.toolRows).toBeGreaterThan(60);
     expect(report.chatRows).toBeGreaterThan(5);
     expect(report.toolCallExactMatch, report.misses.join("\n")).toBeGreaterThanOrEqual(0.93);

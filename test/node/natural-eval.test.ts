@@ -13,7 +13,12 @@ describe("the natural eval set", () => {
     const rows = await loadNatural(NATURAL);
     expect(rows.length).toBeGreaterThanOrEqual(150);
     const tools = new Set(rows.map((r) => r.tool).filter(Boolean));
-    expect([...tools].sort()).toEqual(defaultTools.specs().map((t) => t.name).sort());
+    expect([...tools].sort()).toEqual(
+      defaultTools
+        .specs()
+        .map((t) => t.name)
+        .sort(),
+    );
     expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(["tool", "chat", "out_of_scope"]));
     expect(rows.filter((r) => r.history).length).toBeGreaterThanOrEqual(5);
     // The dev set, on which training and decoding choices are judged, is held to the same rule.
@@ -22,7 +27,10 @@ describe("the natural eval set", () => {
 
   it("refuses a set with a row the generator could have written", async () => {
     const path = join(await mkdtemp(join(tmpdir(), "natural-")), "set.jsonl");
-    await writeFile(path, `${JSON.stringify({ prompt: "hey", kind: "chat" })}\n${JSON.stringify({ prompt: "Work Out 2 plus 2", kind: "tool", tool: "calculator", args: { expression: "2 + 2" } })}\n${JSON.stringify({ prompt: "ok so work out 2 plus 2 thanks", kind: "tool" })}\n${JSON.stringify({ prompt: "work it out: 2 plus 2", kind: "tool" })}\n`);
+    await writeFile(
+      path,
+      `${JSON.stringify({ prompt: "hey", kind: "chat" })}\n${JSON.stringify({ prompt: "Work Out 2 plus 2", kind: "tool", tool: "calculator", args: { expression: "2 + 2" } })}\n${JSON.stringify({ prompt: "ok so work out 2 plus 2 thanks", kind: "tool" })}\n${JSON.stringify({ prompt: "work it out: 2 plus 2", kind: "tool" })}\n`,
+    );
     // A wrapper dressed with the generator's prefix and suffix is still the generator's.
     await expect(loadNatural(path)).rejects.toThrow(/3 rows match a training template/);
   });
@@ -34,7 +42,9 @@ describe("the shipped int8 model on natural requests, decoded as the engine deco
     const report = await evaluateNatural(runner, await loadNatural(NATURAL));
     await runner.dispose();
     const misses = report.misses.join("\n");
-    console.log(`natural (q8): ${(["valid_output", "tool_name", "tool_args", "no_tool_for_chat", "answer_uses_result"] as const).map((k) => `${k}=${report[k].toFixed(3)}`).join(" ")}`);
+    console.log(
+      `natural (q8): ${(["valid_output", "tool_name", "tool_args", "no_tool_for_chat", "answer_uses_result"] as const).map((k) => `${k}=${report[k].toFixed(3)}`).join(" ")}`,
+    );
     expect(report.valid_output, misses).toBe(1);
     // Regression floors just under what the shipped model measures (decisions/0004 has the run
     // table), not issue 15's targets (0.95 / 0.85 / 0.95 / 0.9).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DormantError, parseAssistantOutput, parseClientFrame, renderPrompt, type ChatMessage } from "../../src/protocol/index.ts";
+import { type ChatMessage, DormantError, parseAssistantOutput, parseClientFrame, renderPrompt } from "../../src/protocol/index.ts";
 import { evaluate } from "../../src/tools/calculator.ts";
 
 describe("chat format", () => {
@@ -18,7 +18,10 @@ describe("chat format", () => {
 
   it("parses what a model writes back into the same message shapes", () => {
     const call = conversation[1] as { toolCall: { name: string; args: object } };
-    expect(parseAssistantOutput('<|call|>{"name":"calculator","args":{"expression":"2+2"}}<|end|><|user|>junk')).toEqual({ kind: "tool_call", call: call.toolCall });
+    expect(parseAssistantOutput('<|call|>{"name":"calculator","args":{"expression":"2+2"}}<|end|><|user|>junk')).toEqual({
+      kind: "tool_call",
+      call: call.toolCall,
+    });
     expect(parseAssistantOutput("  It is 4.<|end|>ignored")).toEqual({ kind: "text", text: "It is 4." });
     for (const bad of ["", "<|end|>", "<|call|>{", '<|call|>{"name":1,"args":{}}', '<|call|>{"name":"x","args":[]}']) {
       expect(() => parseAssistantOutput(bad), bad).toThrow(DormantError);
@@ -28,7 +31,12 @@ describe("chat format", () => {
 
 describe("frames", () => {
   it("validates shape, size and enums with typed codes", () => {
-    expect(parseClientFrame('{"type":"hello","role":"device","afterSeq":3}')).toEqual({ type: "hello", role: "device", afterSeq: 3, device: null });
+    expect(parseClientFrame('{"type":"hello","role":"device","afterSeq":3}')).toEqual({
+      type: "hello",
+      role: "device",
+      afterSeq: 3,
+      device: null,
+    });
     const code = (text: string) => {
       try {
         parseClientFrame(text);
@@ -47,19 +55,39 @@ describe("frames", () => {
   });
 
   it("step.complete carries how the device ran the step, validated field by field", () => {
-    const complete = (runtime: unknown) => JSON.stringify({ type: "step.complete", opKey: "1.infer", leaseId: "l", output: "hi", model: "m@sha256:00", runtime });
+    const complete = (runtime: unknown) =>
+      JSON.stringify({ type: "step.complete", opKey: "1.infer", leaseId: "l", output: "hi", model: "m@sha256:00", runtime });
     const runtime = {
-      backend: "wasm", dtype: "q8", contextLength: 256, tokens: 12, decodeMs: 80.5, fallbacks: ["webgpu/fp32@256 → wasm/fp32@256: lost"],
-      coldStart: { connectMs: 9, cacheLookupMs: 1, downloadMs: 2, verifyMs: 3, compileMs: 4, warmupMs: 5, firstTokenMs: 6, bytesDownloaded: 7, bytesFromCache: 0 },
+      backend: "wasm",
+      dtype: "q8",
+      contextLength: 256,
+      tokens: 12,
+      decodeMs: 80.5,
+      fallbacks: ["webgpu/fp32@256 → wasm/fp32@256: lost"],
+      coldStart: {
+        connectMs: 9,
+        cacheLookupMs: 1,
+        downloadMs: 2,
+        verifyMs: 3,
+        compileMs: 4,
+        warmupMs: 5,
+        firstTokenMs: 6,
+        bytesDownloaded: 7,
+        bytesFromCache: 0,
+      },
     };
     expect(parseClientFrame(complete(runtime))).toMatchObject({ type: "step.complete", runtime });
     expect(parseClientFrame(complete(null))).toMatchObject({ runtime: null });
     // The device names the model that computed the step: its rows are stamped with it.
-    expect(() => parseClientFrame(JSON.stringify({ type: "step.complete", opKey: "1.infer", leaseId: "l", output: "hi" }))).toThrow(/model/);
+    expect(() => parseClientFrame(JSON.stringify({ type: "step.complete", opKey: "1.infer", leaseId: "l", output: "hi" }))).toThrow(
+      /model/,
+    );
     const versions = { onnxruntimeWeb: "1.31.0", transformersJs: "4.3.1" };
     expect(parseClientFrame(complete({ ...runtime, versions }))).toMatchObject({ runtime: { versions } });
     expect(parseClientFrame(complete(runtime))).toMatchObject({ runtime: { versions: null } });
-    expect(parseClientFrame(complete({ ...runtime, coldStart: null, fallbacks: undefined }))).toMatchObject({ runtime: { coldStart: null, fallbacks: [] } });
+    expect(parseClientFrame(complete({ ...runtime, coldStart: null, fallbacks: undefined }))).toMatchObject({
+      runtime: { coldStart: null, fallbacks: [] },
+    });
     for (const bad of [
       { ...runtime, backend: "cuda" },
       { ...runtime, dtype: "int4" },

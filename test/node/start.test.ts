@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
-import { startDevServer, type DevServer } from "./dev-server.ts";
+import { type DevServer, startDevServer } from "./dev-server.ts";
 
 let server: DevServer;
 
@@ -50,10 +50,26 @@ describe("npm start", () => {
 
     const offer = await until(() => frames.find((f): f is LeaseOffer => f.type === "lease.offer"));
     expect(offer.messages).toEqual([{ role: "user", content: "what is 6*7?" }]);
-    socket.send(JSON.stringify({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output: '<|call|>{"name":"calculator","args":{"expression":"6*7"}}<|end|>', model: "scripted@sha256:00" }));
+    socket.send(
+      JSON.stringify({
+        type: "step.complete",
+        opKey: offer.opKey,
+        leaseId: offer.leaseId,
+        output: '<|call|>{"name":"calculator","args":{"expression":"6*7"}}<|end|>',
+        model: "scripted@sha256:00",
+      }),
+    );
     const second = await until(() => frames.filter((f): f is LeaseOffer => f.type === "lease.offer")[1]);
     expect(second.messages.at(-1)).toEqual({ role: "tool", name: "calculator", content: { value: 42 } });
-    socket.send(JSON.stringify({ type: "step.complete", opKey: second.opKey, leaseId: second.leaseId, output: "6*7 is 42.<|end|>", model: "scripted@sha256:00" }));
+    socket.send(
+      JSON.stringify({
+        type: "step.complete",
+        opKey: second.opKey,
+        leaseId: second.leaseId,
+        output: "6*7 is 42.<|end|>",
+        model: "scripted@sha256:00",
+      }),
+    );
 
     const journal = await until(async () => {
       const page = await json<JournalPage>(`/v1/sessions/${id}/journal`, { headers: auth });

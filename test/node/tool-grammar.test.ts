@@ -1,11 +1,11 @@
-import { describe, expect, it } from "vitest";
 import { AutoTokenizer, env } from "@huggingface/transformers";
-import { MODELS_DIR, MODEL_ID } from "../../models/evaluate.ts";
+import { describe, expect, it } from "vitest";
+import { MODEL_ID, MODELS_DIR } from "../../models/evaluate.ts";
 import { fromOpenAITools, toOpenAITools } from "../../src/inference/openai-format.ts";
 import { parseAssistantOutput, requestText } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
-import { vocabBytes } from "../../web/engine/vocab.ts";
 import { CallGrammar, type CallState } from "../../web/engine/tool-grammar.ts";
+import { vocabBytes } from "../../web/engine/vocab.ts";
 
 const tools = defaultTools.specs();
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -24,11 +24,19 @@ describe("the tool-call grammar", () => {
   const grammar = new CallGrammar(tools, request);
 
   it("accepts exactly a registered tool, its keys in order, and spans copied from word edge to word edge", () => {
-    expect(accepts(grammar, '{"name":"send_email","args":{"to":"bob@example.com","subject":"lunch","body":"lunch is at noon"}}')).toBe(true);
+    expect(accepts(grammar, '{"name":"send_email","args":{"to":"bob@example.com","subject":"lunch","body":"lunch is at noon"}}')).toBe(
+      true,
+    );
     expect(accepts(grammar, '{"name":"calculator","args":{"expression":"17 times 23"}}')).toBe(true);
     expect(accepts(grammar, '{"name":"save_note","args":{"title":"lunch","body":"lunch is at noon,"}}')).toBe(true);
     // The request is the last user message alone: earlier messages are not copied from.
-    expect(requestText([{ role: "user", content: "first" }, { role: "assistant", content: "ok" }, { role: "user", content: "second" }])).toBe("second");
+    expect(
+      requestText([
+        { role: "user", content: "first" },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: "second" },
+      ]),
+    ).toBe("second");
   });
 
   it("refuses what would fail: unknown tools, missing or extra keys, invented or cut words, bad JSON", () => {
@@ -45,7 +53,8 @@ describe("the tool-call grammar", () => {
       '{"name":"calculator","args":{"expression":"17 times 23"}',
       '{"name":"calculator","args":{"expression":"17 times 23"}}}',
       '{"name": "calculator","args":{"expression":"17"}}',
-    ]) expect(accepts(grammar, text), text).toBe(false);
+    ])
+      expect(accepts(grammar, text), text).toBe(false);
   });
 
   it("an offered tool takes only its choices; a tool offered nothing cannot be called, only recognised", () => {
@@ -53,7 +62,9 @@ describe("the tool-call grammar", () => {
     const narrowed = new CallGrammar(offered, request);
     expect(accepts(narrowed, '{"name":"calculator","args":{"expression":"17 times 23"}}')).toBe(true);
     expect(accepts(narrowed, '{"name":"calculator","args":{"expression":"17 times"}}')).toBe(false);
-    expect(accepts(narrowed, '{"name":"send_email","args":{"to":"bob@example.com","subject":"lunch","body":"lunch is at noon"}}')).toBe(true);
+    expect(accepts(narrowed, '{"name":"send_email","args":{"to":"bob@example.com","subject":"lunch","body":"lunch is at noon"}}')).toBe(
+      true,
+    );
     expect(accepts(narrowed, '{"name":"send_email","args":{"to":"bob","subject":"lunch","body":"lunch is at noon"}}')).toBe(false);
     // The clock has nothing to read here: its name is refused, and a model reaching for it is seen doing so.
     expect(accepts(narrowed, '{"name":"clock","args":{"timezone":"noon"}}')).toBe(false);
@@ -63,11 +74,19 @@ describe("the tool-call grammar", () => {
     expect(narrowed.reachesUnoffered(state!, encode("calc"))).toBe(false);
     expect(narrowed.reachesUnoffered(state!, encode("}"))).toBe(false); // not a name at all: masked, not declined
     expect(narrowed.offersAny()).toBe(true);
-    expect(new CallGrammar(defaultTools.offer([{ role: "user", content: "yo" }]).filter((t) => t.name !== "save_note"), "yo").offersAny()).toBe(false);
+    expect(
+      new CallGrammar(
+        defaultTools.offer([{ role: "user", content: "yo" }]).filter((t) => t.name !== "save_note"),
+        "yo",
+      ).offersAny(),
+    ).toBe(false);
   });
 
   it("free strings (not marked fromRequest) take any JSON string, escapes included", () => {
-    const free = new CallGrammar([{ name: "echo", description: "", effect: "none", requiresApproval: false, args: { text: "string", n: "number" } }], null);
+    const free = new CallGrammar(
+      [{ name: "echo", description: "", effect: "none", requiresApproval: false, args: { text: "string", n: "number" } }],
+      null,
+    );
     expect(accepts(free, '{"name":"echo","args":{"text":"say \\"hi\\"\\n","n":-12.5}}')).toBe(true);
     expect(accepts(free, '{"name":"echo","args":{"text":"x","n":1.}}')).toBe(false);
     expect(accepts(free, '{"name":"echo","args":{"text":"x","n":"1"}}')).toBe(false);
@@ -82,7 +101,9 @@ describe("the vocabulary as bytes", () => {
     const vocab = vocabBytes(tokenizer.get_vocab());
     const text = 'Email nina@mail.test: the meeting moved to 4pm <|call|>{"name":"clock","args":{"timezone":"Tokyo"}}<|end|>';
     const ids = tokenizer.encode(text, { add_special_tokens: false });
-    const rebuilt = ids.map((id) => (vocab.bytes[id] ? new TextDecoder().decode(vocab.bytes[id]!) : id === vocab.call ? "<|call|>" : "<|end|>")).join("");
+    const rebuilt = ids
+      .map((id) => (vocab.bytes[id] ? new TextDecoder().decode(vocab.bytes[id]!) : id === vocab.call ? "<|call|>" : "<|end|>"))
+      .join("");
     expect(rebuilt).toBe(text);
     expect(parseAssistantOutput(rebuilt.slice(rebuilt.indexOf("<|call|>")))).toMatchObject({ kind: "tool_call" });
   });

@@ -19,7 +19,12 @@ describe("the clock takes places as people name them", () => {
   ];
   // Runtimes list some zones under their older names (Node 22: Asia/Calcutta); either name is the same clock.
   const sameClock = (zone: string) => new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  for (const [place, zone] of [["kolkata", "Asia/Kolkata"], ["Kyiv", "Europe/Kyiv"], ["Ho Chi Minh", "Asia/Ho_Chi_Minh"], ["Calcutta", "Asia/Kolkata"]]) {
+  for (const [place, zone] of [
+    ["kolkata", "Asia/Kolkata"],
+    ["Kyiv", "Europe/Kyiv"],
+    ["Ho Chi Minh", "Asia/Ho_Chi_Minh"],
+    ["Calcutta", "Asia/Kolkata"],
+  ]) {
     it(`${place} → ${zone}, under whichever name the runtime lists it`, () => expect(resolveZone(place!)).toBe(sameClock(zone!)));
   }
   for (const [place, zone] of cases) it(`${place} → ${zone}`, () => expect(resolveZone(place)).toBe(zone));

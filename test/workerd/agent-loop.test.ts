@@ -9,7 +9,11 @@ describe("the agent loop's defined failure behaviour", () => {
     await s.post("/events", { type: "user.message", text: "book a flight" });
     device.complete(await device.nextOffer(), toolCall("book_flight", { to: "LIS" }));
     const second = await device.nextOffer();
-    expect(second.messages.at(-1)).toEqual({ role: "tool", name: "book_flight", content: { error: { code: "tool_unavailable", message: 'no tool named "book_flight"' } } });
+    expect(second.messages.at(-1)).toEqual({
+      role: "tool",
+      name: "book_flight",
+      content: { error: { code: "tool_unavailable", message: 'no tool named "book_flight"' } },
+    });
     device.complete(second, toolCall("calculator", { expression: "2 +* 3" }));
     const third = await device.nextOffer();
     expect(third.messages.at(-1)).toMatchObject({ role: "tool", name: "calculator", content: { error: { code: "invalid_tool_args" } } });
@@ -31,7 +35,9 @@ describe("the agent loop's defined failure behaviour", () => {
     const third = await device.nextOffer();
     expect(third.messages.at(-1)).toMatchObject({ role: "tool", name: "clock", content: { timezone: "Europe/Lisbon" } });
     // The journal keeps what was written beside what ran.
-    const scheduled = (await s.journal()).filter((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool").map((e) => e.payload);
+    const scheduled = (await s.journal())
+      .filter((e) => e.type === "step.scheduled" && (e.payload as { kind: string }).kind === "tool")
+      .map((e) => e.payload);
     expect(scheduled).toEqual([
       { kind: "tool", tool: "calculator", args: { expression: "17 * 23", written: "17 times 23" } },
       { kind: "tool", tool: "clock", args: { timezone: "Europe/Lisbon" } },
@@ -46,7 +52,10 @@ describe("the agent loop's defined failure behaviour", () => {
     device.complete(await device.nextOffer(), "<|call|>{not json");
     const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
     expect(journal.filter((e) => e.type === "step.retry")).toEqual([]);
-    expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "malformed_model_output", reply: FAILED_TURN_REPLY });
+    expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({
+      code: "malformed_model_output",
+      reply: FAILED_TURN_REPLY,
+    });
     // The session is usable again, and the failed turn reads as a turn the model was trained on.
     await s.post("/events", { type: "user.message", text: "again" });
     expect((await device.nextOffer()).messages).toEqual([
@@ -69,7 +78,9 @@ describe("the agent loop's defined failure behaviour", () => {
     expect(retry.messages).toEqual([{ role: "user", content: "second" }]);
     device.complete(retry, "<|call|>{still not json");
     const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
-    expect(journal.filter((e) => e.type === "step.retry").map((e) => (e.payload as { reason: string }).reason)).toEqual(["malformed_model_output"]);
+    expect(journal.filter((e) => e.type === "step.retry").map((e) => (e.payload as { reason: string }).reason)).toEqual([
+      "malformed_model_output",
+    ]);
     expect(journal.filter((e) => e.type === "step.leased")).toHaveLength(3);
   });
 
@@ -77,7 +88,8 @@ describe("the agent loop's defined failure behaviour", () => {
     const s = await createSession();
     const device = await ScriptedClient.connect(s);
     await s.post("/events", { type: "user.message", text: "loop forever" });
-    for (let step = 0; step < MAX_TURN_STEPS; step++) device.complete(await device.nextOffer(), toolCall("calculator", { expression: `${step}+1` }));
+    for (let step = 0; step < MAX_TURN_STEPS; step++)
+      device.complete(await device.nextOffer(), toolCall("calculator", { expression: `${step}+1` }));
     const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "turn.failed"), "turn.failed");
     expect(journal.find((e) => e.type === "turn.failed")!.payload).toMatchObject({ code: "too_many_steps" });
     expect(journal.filter((e) => e.type === "step.leased")).toHaveLength(MAX_TURN_STEPS);
@@ -106,6 +118,10 @@ describe("the agent loop's defined failure behaviour", () => {
     await s.post("/events", { type: "user.message", text: "hi" });
     device.complete(await device.nextOffer(), "hello");
     const answer = await waitFor(async () => (await s.journal()).find((e) => e.type === "assistant.message"), "answer");
-    expect(answer.payload).toEqual({ text: "hello", model: "test-model@sha256:00", receipt: { ranOn: "device", model: "test-model@sha256:00", consentId: null, policyVersion: 1 } });
+    expect(answer.payload).toEqual({
+      text: "hello",
+      model: "test-model@sha256:00",
+      receipt: { ranOn: "device", model: "test-model@sha256:00", consentId: null, policyVersion: 1 },
+    });
   });
 });

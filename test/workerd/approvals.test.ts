@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createSession, errorOf, evict, mailbox, untilJournal, waitFor } from "./helpers.ts";
 import { parkOnEmailApproval } from "./flows.ts";
+import { createSession, errorOf, evict, mailbox, untilJournal, waitFor } from "./helpers.ts";
 
 describe("approvals", () => {
   it("park with no compute: only rows and an alarm at the expiry", async () => {
@@ -10,7 +10,9 @@ describe("approvals", () => {
     const parked = await runInDurableObject(s.stub, async (_instance, state) => ({
       alarm: await state.storage.getAlarm(),
       inFlight: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM operations WHERE status = 'in_flight'").one().n,
-      op: state.storage.sql.exec<{ status: string; approval: string }>("SELECT status, approval FROM operations WHERE op_key = ?", opKey).one(),
+      op: state.storage.sql
+        .exec<{ status: string; approval: string }>("SELECT status, approval FROM operations WHERE op_key = ?", opKey)
+        .one(),
     }));
     expect(parked).toEqual({ alarm: expiresAt, inFlight: 0, op: { status: "not_started", approval: "pending" } });
     // Nothing is running, so the object can be evicted while it waits.
@@ -34,7 +36,10 @@ describe("approvals", () => {
     expect(offer.messages.at(-1)).toMatchObject({ role: "tool", name: "send_email", content: { error: { code: "approval_expired" } } });
     expect(await mailbox().list()).toHaveLength(0);
     // Too late to approve now.
-    expect(await errorOf(await (await s.as("approver")).post(`/operations/${opKey}/approve`))).toEqual({ status: 409, code: "approval_already_decided" });
+    expect(await errorOf(await (await s.as("approver")).post(`/operations/${opKey}/approve`))).toEqual({
+      status: 409,
+      code: "approval_already_decided",
+    });
   });
 
   it("approve after eviction runs the tool once; repeats are no-ops; a contrary decision is refused", async () => {

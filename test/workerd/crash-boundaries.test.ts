@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentSession } from "../../src/session/agent-session.ts";
 import { FAILPOINTS } from "../../src/session/failpoints.ts";
-import { createSession, evict, mailbox, untilJournal, waitFor } from "./helpers.ts";
 import { EMAIL_ARGS, parkOnEmailApproval } from "./flows.ts";
+import { createSession, evict, mailbox, untilJournal, waitFor } from "./helpers.ts";
 
 const WATCHDOG_SECONDS = 1;
 
@@ -20,7 +20,12 @@ describe("a crash at every step boundary of an approved external tool is found b
       await approver.post(`/operations/${opKey}/approve`);
       await evict(s);
       const alarm = await runInDurableObject(s.stub, (_instance, state) => state.storage.getAlarm());
-      const status = () => runInDurableObject(s.stub, (_instance, state) => state.storage.sql.exec<{ status: string }>("SELECT status FROM operations WHERE op_key = ?", opKey).one().status);
+      const status = () =>
+        runInDurableObject(
+          s.stub,
+          (_instance, state) =>
+            state.storage.sql.exec<{ status: string }>("SELECT status FROM operations WHERE op_key = ?", opKey).one().status,
+        );
       if (point === "tool.after_commit") {
         // Committed before the crash: nothing is left to recover, and no timer is needed.
         expect({ alarm, status: await status() }).toEqual({ alarm: null, status: "committed" });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JournalEntry } from "../../src/protocol/index.ts";
-import { createSession, evict, mailbox, ScriptedClient, stats, toolCall, waitFor, type TestSession } from "./helpers.ts";
+import { createSession, evict, mailbox, ScriptedClient, stats, type TestSession, toolCall, waitFor } from "./helpers.ts";
 
 const REQUEST = "email bob@example.com that the build is green";
 const CALL = toolCall("send_email", { to: "bob@example.com", subject: "Build", body: "The build is green." });

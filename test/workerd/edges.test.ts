@@ -4,12 +4,22 @@ import { describe, expect, it } from "vitest";
 import { MAX_FRAME_BYTES } from "../../src/protocol/index.ts";
 import { api, createSession, errorOf, ScriptedClient } from "./helpers.ts";
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 
 /** A correctly signed token over any claims text: what a holder of the secret could mint by mistake. */
 async function signRaw(claims: string): Promise<string> {
   const body = `v2.${b64url(new TextEncoder().encode(claims))}`;
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(env.SESSION_TOKEN_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(env.SESSION_TOKEN_SECRET),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return `${body}.${b64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body))))}`;
 }
 
@@ -33,12 +43,18 @@ describe("token claims that a signature cannot make sensible", () => {
       ["no jti", JSON.stringify({ ...good, jti: undefined })],
     ];
     for (const [what, claims] of bad) {
-      expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: await signRaw(claims) })), what).toEqual({ status: 401, code: "unauthorized" });
+      expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: await signRaw(claims) })), what).toEqual({
+        status: 401,
+        code: "unauthorized",
+      });
     }
     const notAnId = "f".repeat(64);
     const token = await signRaw(JSON.stringify({ ...good, sid: notAnId }));
     expect(await errorOf(await api(`/v1/sessions/${notAnId}`, { token })), "invalid id").toEqual({ status: 404, code: "not_found" });
-    expect(await errorOf(await api(`/v1/sessions/${notAnId}/tokens`, { method: "POST", body: '{"role":"viewer"}' }))).toEqual({ status: 404, code: "not_found" });
+    expect(await errorOf(await api(`/v1/sessions/${notAnId}/tokens`, { method: "POST", body: '{"role":"viewer"}' }))).toEqual({
+      status: 404,
+      code: "not_found",
+    });
   });
 });
 
@@ -79,7 +95,12 @@ describe("idempotency keys bind the request's meaning, whatever the channel", ()
     const first = await s.post("/events", { type: "user.message", text: "hello there" }, key);
     expect(first.status).toBe(201);
     const { seq } = (await first.json()) as { seq: number };
-    const reordered = await api(`/v1/sessions/${s.id}/events`, { method: "POST", token: s.token, headers: key, body: '{ "text" : "hello there",\n "type": "user.message" }' });
+    const reordered = await api(`/v1/sessions/${s.id}/events`, {
+      method: "POST",
+      token: s.token,
+      headers: key,
+      body: '{ "text" : "hello there",\n "type": "user.message" }',
+    });
     expect(reordered.status).toBe(200);
     expect(await reordered.json()).toEqual({ seq, replayed: true });
     const client = await ScriptedClient.connect(s, "observer");

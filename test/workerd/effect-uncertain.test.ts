@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentSession } from "../../src/session/agent-session.ts";
 import type { FailpointName } from "../../src/session/failpoints.ts";
-import { createSession, errorOf, evict, mailbox, untilJournal, type TestSession } from "./helpers.ts";
 import { EMAIL_ARGS, parkOnEmailApproval } from "./flows.ts";
+import { createSession, errorOf, evict, mailbox, type TestSession, untilJournal } from "./helpers.ts";
 
 /** Approves a send_email and crashes the session at `failpoint`; returns the op key. */
 async function crashDuringSend(session: TestSession, failpoint: FailpointName): Promise<string> {
@@ -31,10 +31,21 @@ describe("an external tool interrupted while in flight", () => {
     const opKey = await crashDuringSend(s, "tool.after_effect");
     // The watchdog alarm (set before the effect started) wakes the fresh instance.
     expect(await runDurableObjectAlarm(s.stub)).toBe(true);
-    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "step.completed" && e.opKey === opKey), "commit via status query");
+    const journal = await untilJournal(
+      s,
+      (entries) => entries.some((e) => e.type === "step.completed" && e.opKey === opKey),
+      "commit via status query",
+    );
 
     const forOp = journal.filter((e) => e.opKey === opKey).map((e) => e.type);
-    expect(forOp).toEqual(["step.scheduled", "approval.requested", "approval.granted", "step.started", "step.effect_uncertain", "step.completed"]);
+    expect(forOp).toEqual([
+      "step.scheduled",
+      "approval.requested",
+      "approval.granted",
+      "step.started",
+      "step.effect_uncertain",
+      "step.completed",
+    ]);
     expect(journal.find((e) => e.type === "step.effect_uncertain")!.payload).toMatchObject({ resolvable: true });
     expect(journal.find((e) => e.type === "step.completed" && e.opKey === opKey)!.payload).toMatchObject({ via: "status_query" });
     const mails = await mailbox("crash-after").list();
@@ -51,7 +62,11 @@ describe("an external tool interrupted while in flight", () => {
     expect(await mailbox("crash-before").list()).toHaveLength(0);
 
     expect(await runDurableObjectAlarm(s.stub)).toBe(true);
-    const journal = await untilJournal(s, (entries) => entries.some((e) => e.type === "step.completed" && e.opKey === opKey), "retry after not_found");
+    const journal = await untilJournal(
+      s,
+      (entries) => entries.some((e) => e.type === "step.completed" && e.opKey === opKey),
+      "retry after not_found",
+    );
     const forOp = journal.filter((e) => e.opKey === opKey).map((e) => e.type);
     expect(forOp).toEqual([
       "step.scheduled",

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { ScriptedClient, toolCall, waitFor, type TestSession } from "./helpers.ts";
+import { ScriptedClient, type TestSession, toolCall, waitFor } from "./helpers.ts";
 
 export const EMAIL_ARGS = { to: "ops@example.com", subject: "Deploy", body: "Deploying now." };
 
@@ -9,9 +9,6 @@ export async function parkOnEmailApproval(session: TestSession): Promise<{ devic
   expect((await session.post("/events", { type: "user.message", text: "tell ops we deploy" })).status).toBe(201);
   const offer = await device.nextOffer();
   device.complete(offer, toolCall("send_email", EMAIL_ARGS));
-  const requested = await waitFor(
-    async () => (await session.journal()).find((e) => e.type === "approval.requested"),
-    "approval.requested",
-  );
+  const requested = await waitFor(async () => (await session.journal()).find((e) => e.type === "approval.requested"), "approval.requested");
   return { device, opKey: requested.opKey!, expiresAt: (requested.payload as { expiresAt: number }).expiresAt };
 }

@@ -1,8 +1,17 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import type {
+  IssuedToken,
+  JournalEntry,
+  JournalEventType,
+  LeaseOffer,
+  ServerFrame,
+  SessionCreated,
+  SessionStats,
+  TokenRole,
+} from "../../src/protocol/index.ts";
 import type { AgentSession } from "../../src/session/agent-session.ts";
-import type { IssuedToken, JournalEntry, JournalEventType, LeaseOffer, ServerFrame, SessionCreated, SessionStats, TokenRole } from "../../src/protocol/index.ts";
 
 export const BASE = "http://dormant.test";
 
@@ -33,7 +42,12 @@ export async function createSession(options: Record<string, unknown> = {}): Prom
     ...created,
     stub,
     post: (path, body, headers) =>
-      api(`/v1/sessions/${created.id}${path}`, { method: "POST", token: created.token, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+      api(`/v1/sessions/${created.id}${path}`, {
+        method: "POST",
+        token: created.token,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
     get: (path) => api(`/v1/sessions/${created.id}${path}`, { token: created.token }),
     as: async (role) => {
       const minted = await api(`/v1/sessions/${created.id}/tokens`, { method: "POST", body: JSON.stringify({ role }) });
@@ -42,7 +56,8 @@ export async function createSession(options: Record<string, unknown> = {}): Prom
       return {
         token,
         jti,
-        post: (path, body) => api(`/v1/sessions/${created.id}${path}`, { method: "POST", token, body: body === undefined ? undefined : JSON.stringify(body) }),
+        post: (path, body) =>
+          api(`/v1/sessions/${created.id}${path}`, { method: "POST", token, body: body === undefined ? undefined : JSON.stringify(body) }),
       };
     },
     journal: async () => {
@@ -65,7 +80,10 @@ export async function createSession(options: Record<string, unknown> = {}): Prom
  */
 export async function evict(session: TestSession): Promise<{ hadWoken: boolean }> {
   // Whether the evicted instance had handled a real event (and so recorded a wake).
-  const hadWoken = await runInDurableObject(session.stub, (instance: AgentSession) => (instance as unknown as { live: unknown }).live !== null);
+  const hadWoken = await runInDurableObject(
+    session.stub,
+    (instance: AgentSession) => (instance as unknown as { live: unknown }).live !== null,
+  );
   await evictDurableObject(session.stub);
   return { hadWoken };
 }
@@ -99,7 +117,13 @@ export class ScriptedClient {
     });
   }
 
-  static async connect(session: TestSession, role: "device" | "observer" = "device", afterSeq = 0, device?: string, token = session.token): Promise<ScriptedClient> {
+  static async connect(
+    session: TestSession,
+    role: "device" | "observer" = "device",
+    afterSeq = 0,
+    device?: string,
+    token = session.token,
+  ): Promise<ScriptedClient> {
     const res = await api(`/v1/sessions/${session.id}/ws?token=${encodeURIComponent(token)}`, { headers: { upgrade: "websocket" } });
     expect(res.status).toBe(101);
     const socket = res.webSocket!;
@@ -116,16 +140,20 @@ export class ScriptedClient {
 
   /** The next frame of `type` after the last one consumed. */
   async next<K extends ServerFrame["type"]>(type: K, timeoutMs = 5000): Promise<Extract<ServerFrame, { type: K }>> {
-    return waitFor(async () => {
-      for (; this.cursor < this.frames.length; this.cursor++) {
-        const frame = this.frames[this.cursor]!;
-        if (frame.type === type) {
-          this.cursor++;
-          return frame as Extract<ServerFrame, { type: K }>;
+    return waitFor(
+      async () => {
+        for (; this.cursor < this.frames.length; this.cursor++) {
+          const frame = this.frames[this.cursor]!;
+          if (frame.type === type) {
+            this.cursor++;
+            return frame as Extract<ServerFrame, { type: K }>;
+          }
         }
-      }
-      return undefined;
-    }, `a ${type} frame`, timeoutMs);
+        return undefined;
+      },
+      `a ${type} frame`,
+      timeoutMs,
+    );
   }
 
   nextOffer(): Promise<LeaseOffer> {

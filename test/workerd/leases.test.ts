@@ -6,7 +6,9 @@ import { createSession, ScriptedClient, waitFor } from "./helpers.ts";
 /** What the session holds for a step, read from storage (what a leak of the lease id would reveal). */
 async function leaseOf(stub: DurableObjectStub<AgentSession>, opKey: string): Promise<{ leaseId: string; holder: string }> {
   return runInDurableObject(stub, (_instance, state) => {
-    const row = state.storage.sql.exec<{ lease_id: string; lease_holder: string }>("SELECT lease_id, lease_holder FROM operations WHERE op_key = ?", opKey).one();
+    const row = state.storage.sql
+      .exec<{ lease_id: string; lease_holder: string }>("SELECT lease_id, lease_holder FROM operations WHERE op_key = ?", opKey)
+      .one();
     return { leaseId: row.lease_id, holder: row.lease_holder };
   });
 }
@@ -26,14 +28,30 @@ describe("a lease is bound to the connection it was offered to", () => {
     const viewer = await ScriptedClient.connect(s, "observer", 0, undefined, (await s.as("viewer")).token);
     const before = await s.journal();
     const lease = { opKey: offer.opKey, leaseId: offer.leaseId };
-    for (const [name, client] of [["observer", observer], ["second device", second], ["viewer", viewer]] as const) {
+    for (const [name, client] of [
+      ["observer", observer],
+      ["second device", second],
+      ["viewer", viewer],
+    ] as const) {
       client.send({ type: "step.delta", ...lease, text: "forged ", ref: "d" });
       client.send({ type: "step.complete", ...lease, output: "forged answer", model: "x@sha256:00", ref: "c" });
       client.send({ type: "step.fail", ...lease, code: "nope", message: "forged", retryable: false, ref: "f" });
-      client.send({ type: "step.fail", ...lease, code: "device_unavailable", message: "forged", retryable: true, reason: "device_lost", ref: "u" });
+      client.send({
+        type: "step.fail",
+        ...lease,
+        code: "device_unavailable",
+        message: "forged",
+        retryable: true,
+        reason: "device_lost",
+        ref: "u",
+      });
       const codes = [];
       for (let i = 0; i < 4; i++) codes.push((await client.next("error")).code);
-      expect(codes, name).toEqual(name === "viewer" ? ["forbidden", "forbidden", "forbidden", "forbidden"] : ["lease_mismatch", "lease_mismatch", "lease_mismatch", "lease_mismatch"]);
+      expect(codes, name).toEqual(
+        name === "viewer"
+          ? ["forbidden", "forbidden", "forbidden", "forbidden"]
+          : ["lease_mismatch", "lease_mismatch", "lease_mismatch", "lease_mismatch"],
+      );
     }
     expect(await s.journal()).toEqual(before);
     // No forged delta reached anyone.
@@ -58,7 +76,14 @@ describe("a lease is bound to the connection it was offered to", () => {
       state.storage.sql.exec("UPDATE operations SET lease_holder = 'hosted:local' WHERE op_key = ?", offer.opKey);
     });
     const before = await s.journal();
-    device.send({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output: "I am the provider", model: "hosted:local/fake", ref: "c" });
+    device.send({
+      type: "step.complete",
+      opKey: offer.opKey,
+      leaseId: offer.leaseId,
+      output: "I am the provider",
+      model: "hosted:local/fake",
+      ref: "c",
+    });
     expect(await device.next("error")).toMatchObject({ ref: "c", code: "lease_mismatch" });
     device.send({ type: "step.fail", opKey: offer.opKey, leaseId: offer.leaseId, code: "x", message: "x", retryable: false, ref: "f" });
     expect(await device.next("error")).toMatchObject({ ref: "f", code: "lease_mismatch" });

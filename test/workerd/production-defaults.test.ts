@@ -8,7 +8,14 @@ import { errorOf } from "./helpers.ts";
 // The real Worker app under a production-like env: the same bindings, without `.dev.vars`'s
 // DORMANT_ENV=development, and with the secrets each case names.
 const STRONG_SECRET = "prod-secret-4f9c2a7e1b3d5f6a8c0e2b4d6f8a1c3e";
-const production = (vars: Record<string, string | undefined>) => ({ ...env, DORMANT_ENV: undefined, SESSION_TOKEN_SECRET: STRONG_SECRET, SESSION_CREATE_KEY: "app-key-0123456789abcdef", ...vars }) as unknown as Env;
+const production = (vars: Record<string, string | undefined>) =>
+  ({
+    ...env,
+    DORMANT_ENV: undefined,
+    SESSION_TOKEN_SECRET: STRONG_SECRET,
+    SESSION_CREATE_KEY: "app-key-0123456789abcdef",
+    ...vars,
+  }) as unknown as Env;
 const call = (target: Env, path: string, init: RequestInit = {}) => app.fetch(new Request(`http://dormant.test${path}`, init), target);
 
 afterEach(() => vi.restoreAllMocks());
@@ -24,8 +31,16 @@ describe("outside local development, development defaults are refused", () => {
     it(`${what}: every route answers a typed 500 misconfigured, with one log line`, async () => {
       const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
       const target = production(vars);
-      for (const [method, path] of [["GET", "/v1/health"], ["POST", "/v1/sessions"], ["GET", `/v1/sessions/${"a".repeat(64)}`], ["GET", "/nowhere"]]) {
-        expect(await errorOf(await call(target, path!, { method: method! })), `${method} ${path}`).toEqual({ status: 500, code: "misconfigured" });
+      for (const [method, path] of [
+        ["GET", "/v1/health"],
+        ["POST", "/v1/sessions"],
+        ["GET", `/v1/sessions/${"a".repeat(64)}`],
+        ["GET", "/nowhere"],
+      ]) {
+        expect(await errorOf(await call(target, path!, { method: method! })), `${method} ${path}`).toEqual({
+          status: 500,
+          code: "misconfigured",
+        });
       }
       expect(log).toHaveBeenCalledTimes(1);
       expect(String(log.mock.calls[0]![0])).toMatch(logged);
@@ -33,16 +48,26 @@ describe("outside local development, development defaults are refused", () => {
   }
 
   it("the same settings serve in local development", async () => {
-    const dev = { ...production({ SESSION_TOKEN_SECRET: DEV_TOKEN_SECRET, SESSION_CREATE_KEY: "" }), DORMANT_ENV: "development" } as unknown as Env;
+    const dev = {
+      ...production({ SESSION_TOKEN_SECRET: DEV_TOKEN_SECRET, SESSION_CREATE_KEY: "" }),
+      DORMANT_ENV: "development",
+    } as unknown as Env;
     expect((await call(dev, "/v1/health")).status).toBe(200);
     expect((await call(dev, "/v1/sessions", { method: "POST", body: "{}" })).status).toBe(201);
   });
 });
 
 describe("create keys, scoped to tenants", () => {
-  const target = production({ SESSION_CREATE_KEY: "acme:acme-key-0123456789abcdef, globex:shared-key-0123456789, acme:shared-key-0123456789, any-tenant-key-0123456789" });
+  const target = production({
+    SESSION_CREATE_KEY:
+      "acme:acme-key-0123456789abcdef, globex:shared-key-0123456789, acme:shared-key-0123456789, any-tenant-key-0123456789",
+  });
   const create = (key: string | null, tenant: string) =>
-    call(target, "/v1/sessions", { method: "POST", body: JSON.stringify({ tenant }), headers: key ? { authorization: `Bearer ${key}` } : {} });
+    call(target, "/v1/sessions", {
+      method: "POST",
+      body: JSON.stringify({ tenant }),
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+    });
 
   it("a key creates sessions and mints tokens only for its tenants", async () => {
     expect((await create("acme-key-0123456789abcdef", "acme")).status).toBe(201);
@@ -55,11 +80,27 @@ describe("create keys, scoped to tenants", () => {
     expect(await errorOf(await create("wrong-key", "acme"))).toEqual({ status: 401, code: "unauthorized" });
 
     const acme = (await (await create("acme-key-0123456789abcdef", "acme")).json()) as SessionCreated;
-    const mint = (key: string) => call(target, `/v1/sessions/${acme.id}/tokens`, { method: "POST", body: '{"role":"approver"}', headers: { authorization: `Bearer ${key}` } });
+    const mint = (key: string) =>
+      call(target, `/v1/sessions/${acme.id}/tokens`, {
+        method: "POST",
+        body: '{"role":"approver"}',
+        headers: { authorization: `Bearer ${key}` },
+      });
     expect(await errorOf(await mint("shared-key-0123456789".replace("0", "1")))).toEqual({ status: 401, code: "unauthorized" });
     const globexOnly = production({ SESSION_CREATE_KEY: "globex:globex-key-0123456789" });
-    expect(await errorOf(await call(globexOnly, `/v1/sessions/${acme.id}/tokens`, { method: "POST", body: '{"role":"approver"}', headers: { authorization: "Bearer globex-key-0123456789" } }))).toEqual({ status: 403, code: "forbidden" });
+    expect(
+      await errorOf(
+        await call(globexOnly, `/v1/sessions/${acme.id}/tokens`, {
+          method: "POST",
+          body: '{"role":"approver"}',
+          headers: { authorization: "Bearer globex-key-0123456789" },
+        }),
+      ),
+    ).toEqual({ status: 403, code: "forbidden" });
     expect((await mint("acme-key-0123456789abcdef")).status).toBe(201);
-    expect(await errorOf(await call(target, `/v1/sessions/${acme.id}/tokens`, { method: "POST", body: '{"role":"approver"}' }))).toEqual({ status: 401, code: "unauthorized" });
+    expect(await errorOf(await call(target, `/v1/sessions/${acme.id}/tokens`, { method: "POST", body: '{"role":"approver"}' }))).toEqual({
+      status: 401,
+      code: "unauthorized",
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createSession, errorOf, mailbox, ScriptedClient, untilJournal, waitFor } from "./helpers.ts";
 import { EMAIL_ARGS, parkOnEmailApproval } from "./flows.ts";
+import { api, createSession, errorOf, mailbox, ScriptedClient, untilJournal, waitFor } from "./helpers.ts";
 
 describe("roles: who may decide an external effect", () => {
   it("under the default policy the proposing device cannot approve its own send_email; an approver can", async () => {
@@ -15,7 +15,10 @@ describe("roles: who may decide an external effect", () => {
     const viewer = await s.as("viewer");
     expect(await errorOf(await viewer.post(`/operations/${opKey}/approve`))).toEqual({ status: 403, code: "forbidden" });
     const other = await (await createSession({ tenant: "roles-default" })).as("approver");
-    expect(await errorOf(await api(`/v1/sessions/${s.id}/operations/${opKey}/approve`, { method: "POST", token: other.token }))).toEqual({ status: 403, code: "forbidden" });
+    expect(await errorOf(await api(`/v1/sessions/${s.id}/operations/${opKey}/approve`, { method: "POST", token: other.token }))).toEqual({
+      status: 403,
+      code: "forbidden",
+    });
     expect(await mailbox("roles-default").list()).toHaveLength(0);
 
     const approver = await s.as("approver");
@@ -51,7 +54,10 @@ describe("roles: who may decide an external effect", () => {
     const viewer = await s.as("viewer");
     expect((await api(`/v1/sessions/${s.id}/journal`, { token: viewer.token })).status).toBe(200);
     expect(await errorOf(await viewer.post("/events", { type: "user.message", text: "x" }))).toEqual({ status: 403, code: "forbidden" });
-    expect(await errorOf(await viewer.post("/operations/2.infer/consent", { decision: "session" }))).toEqual({ status: 403, code: "forbidden" });
+    expect(await errorOf(await viewer.post("/operations/2.infer/consent", { decision: "session" }))).toEqual({
+      status: 403,
+      code: "forbidden",
+    });
     const res = await api(`/v1/sessions/${s.id}/ws?token=${viewer.token}`, { headers: { upgrade: "websocket" } });
     const socket = res.webSocket!;
     socket.accept();
@@ -78,7 +84,10 @@ describe("tokens: minted by the app's backend, bounded, revocable", () => {
     expect((await s.get("")).status).toBe(200);
     expect((await s.types()).filter((t) => t === "token.revoked")).toHaveLength(1);
     // Revoking again changes nothing.
-    expect(await (await api(`/v1/sessions/${s.id}/tokens/${approver.jti}`, { method: "DELETE" })).json()).toEqual({ jti: approver.jti, revoked: false });
+    expect(await (await api(`/v1/sessions/${s.id}/tokens/${approver.jti}`, { method: "DELETE" })).json()).toEqual({
+      jti: approver.jti,
+      revoked: false,
+    });
   });
 
   it("minting takes a known role and a bounded lifetime; creation hands out a device token", async () => {
@@ -94,6 +103,9 @@ describe("tokens: minted by the app's backend, bounded, revocable", () => {
     expect(((await short.json()) as { expiresAt: number }).expiresAt).toBeLessThanOrEqual(Date.now() + 61_000);
     // Minting for a session that does not exist gives nothing.
     const ghost = env.AGENT_SESSION.newUniqueId().toString();
-    expect(await errorOf(await api(`/v1/sessions/${ghost}/tokens`, { method: "POST", body: '{"role":"viewer"}' }))).toEqual({ status: 404, code: "session_not_initialized" });
+    expect(await errorOf(await api(`/v1/sessions/${ghost}/tokens`, { method: "POST", body: '{"role":"viewer"}' }))).toEqual({
+      status: 404,
+      code: "session_not_initialized",
+    });
   });
 });

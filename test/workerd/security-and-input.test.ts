@@ -22,7 +22,11 @@ describe("capability tokens", () => {
       ["POST", "/operations/1.tool/resolve", { outcome: "retry" }],
     ];
     for (const [method, path, body] of routes) {
-      const res = await api(`/v1/sessions/${b.id}${path}`, { method, token: a.token, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await api(`/v1/sessions/${b.id}${path}`, {
+        method,
+        token: a.token,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       expect(await errorOf(res), `${method} ${path}`).toEqual({ status: 403, code: "forbidden" });
     }
     const ws = await api(`/v1/sessions/${b.id}/ws?token=${a.token}`, { headers: { upgrade: "websocket" } });
@@ -42,13 +46,22 @@ describe("capability tokens", () => {
     const ghost = env.AGENT_SESSION.newUniqueId().toString();
     const token = await sign(ghost, "default");
     expect(await errorOf(await api(`/v1/sessions/${ghost}`, { token }))).toEqual({ status: 404, code: "session_not_initialized" });
-    expect(await errorOf(await api(`/v1/sessions/${ghost}/events`, { method: "POST", token, body: '{"type":"user.message","text":"x"}' }))).toEqual({
+    expect(
+      await errorOf(await api(`/v1/sessions/${ghost}/events`, { method: "POST", token, body: '{"type":"user.message","text":"x"}' })),
+    ).toEqual({
       status: 404,
       code: "session_not_initialized",
     });
     // Asking did not create anything in the object's storage.
     const stub = env.AGENT_SESSION.get(env.AGENT_SESSION.idFromString(ghost));
-    expect(await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name))).not.toContain("journal");
+    expect(
+      await runInDurableObject(stub, (_instance, state) =>
+        state.storage.sql
+          .exec("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray()
+          .map((r) => r.name),
+      ),
+    ).not.toContain("journal");
   });
 
   it("an expired token is 401", async () => {
@@ -63,7 +76,10 @@ describe("capability tokens", () => {
     expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: "nonsense" }))).toEqual({ status: 401, code: "unauthorized" });
     const [v, claims, sig] = s.token.split(".");
     const flipped = sig!.startsWith("A") ? `B${sig!.slice(1)}` : `A${sig!.slice(1)}`;
-    expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: `${v}.${claims}.${flipped}` }))).toEqual({ status: 401, code: "unauthorized" });
+    expect(await errorOf(await api(`/v1/sessions/${s.id}`, { token: `${v}.${claims}.${flipped}` }))).toEqual({
+      status: 401,
+      code: "unauthorized",
+    });
     // Query tokens are only for the WebSocket upgrade (they would leak into logs elsewhere).
     expect((await api(`/v1/sessions/${s.id}?token=${s.token}`)).status).toBe(401);
   });
@@ -86,12 +102,20 @@ describe("bad input gets a typed 4xx and loses nothing", () => {
   });
 
   it("bad session options, bad query params, unknown routes and operations", async () => {
-    expect(await errorOf(await api("/v1/sessions", { method: "POST", body: '{"tenant":"Not Valid!"}' }))).toEqual({ status: 400, code: "invalid_request" });
-    expect(await errorOf(await api("/v1/sessions", { method: "POST", body: '{"approvalTimeoutSeconds":0}' }))).toEqual({ status: 400, code: "invalid_request" });
+    expect(await errorOf(await api("/v1/sessions", { method: "POST", body: '{"tenant":"Not Valid!"}' }))).toEqual({
+      status: 400,
+      code: "invalid_request",
+    });
+    expect(await errorOf(await api("/v1/sessions", { method: "POST", body: '{"approvalTimeoutSeconds":0}' }))).toEqual({
+      status: 400,
+      code: "invalid_request",
+    });
     const s = await createSession();
     expect(await errorOf(await s.get("/journal?after=-1"))).toEqual({ status: 400, code: "invalid_request" });
     expect(await errorOf(await (await s.as("approver")).post("/operations/9.tool/approve"))).toEqual({ status: 404, code: "not_found" });
-    expect(await errorOf(await s.post("/events", { type: "user.message", text: "x" }, { "idempotency-key": "bad key with spaces" }))).toEqual({ status: 400, code: "invalid_request" });
+    expect(
+      await errorOf(await s.post("/events", { type: "user.message", text: "x" }, { "idempotency-key": "bad key with spaces" })),
+    ).toEqual({ status: 400, code: "invalid_request" });
     expect(await errorOf(await api("/v2/nothing"))).toEqual({ status: 404, code: "not_found" });
   });
 
@@ -116,7 +140,14 @@ describe("bad input gets a typed 4xx and loses nothing", () => {
     const device = await ScriptedClient.connect(s, "device");
     await s.post("/events", { type: "user.message", text: "hi" });
     const offer = await device.nextOffer();
-    device.send({ type: "step.complete", opKey: offer.opKey, leaseId: "not-the-lease", output: "pwned", model: "test-model@sha256:00", ref: "x" });
+    device.send({
+      type: "step.complete",
+      opKey: offer.opKey,
+      leaseId: "not-the-lease",
+      output: "pwned",
+      model: "test-model@sha256:00",
+      ref: "x",
+    });
     expect(await device.next("error")).toMatchObject({ code: "lease_mismatch", ref: "x" });
     expect((await s.journal()).some((e) => e.type === "assistant.message")).toBe(false);
   });

@@ -78,7 +78,11 @@ export class ArtifactCache {
    * `evicted: "fail"` refuses (ClientError cache_cleared, nothing changed) when files this cache held
    * are gone: the caller may rather offer an alternative than silently download again.
    */
-  async load(files: PinnedFile[], emit: (event: CacheEvent) => void = () => undefined, options: { evicted?: "download" | "fail" } = {}): Promise<CacheLoad> {
+  async load(
+    files: PinnedFile[],
+    emit: (event: CacheEvent) => void = () => undefined,
+    options: { evicted?: "download" | "fail" } = {},
+  ): Promise<CacheLoad> {
     const cache = await caches.open(this.cacheName);
     const out: CacheLoad = { files: new Map(), cacheLookupMs: 0, downloadMs: 0, verifyMs: 0, bytesDownloaded: 0, bytesFromCache: 0 };
     const missing: PinnedFile[] = [];
@@ -119,7 +123,17 @@ export class ArtifactCache {
     try {
       for (const [index, file] of missing.entries()) {
         const bytes = await download(this.fetcher, file, (loaded) =>
-          emit({ type: "progress", url: file.url, loaded, total: file.bytes, filesDone: index, filesTotal: missing.length, bytesDone: bytesDone + loaded, bytesTotal: needed }));
+          emit({
+            type: "progress",
+            url: file.url,
+            loaded,
+            total: file.bytes,
+            filesDone: index,
+            filesTotal: missing.length,
+            bytesDone: bytesDone + loaded,
+            bytesTotal: needed,
+          }),
+        );
         const verifyStarted = performance.now();
         const digest = await sha256Hex(bytes);
         out.verifyMs += performance.now() - verifyStarted;
@@ -132,7 +146,16 @@ export class ArtifactCache {
         out.files.set(file.url, bytes);
         out.bytesDownloaded += bytes.length;
       }
-      emit({ type: "progress", url: "", loaded: 0, total: 0, filesDone: missing.length, filesTotal: missing.length, bytesDone, bytesTotal: needed });
+      emit({
+        type: "progress",
+        url: "",
+        loaded: 0,
+        total: 0,
+        filesDone: missing.length,
+        filesTotal: missing.length,
+        bytesDone,
+        bytesTotal: needed,
+      });
     } catch (error) {
       await this.delete(written).catch(() => undefined);
       throw error;
@@ -143,7 +166,10 @@ export class ArtifactCache {
 
   private async store(cache: Cache, file: PinnedFile, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
     try {
-      await cache.put(file.url, new Response(bytes, { headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) } }));
+      await cache.put(
+        file.url,
+        new Response(bytes, { headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) } }),
+      );
     } catch (error) {
       if (error instanceof DOMException && error.name === "QuotaExceededError") {
         throw new ClientError("quota_exceeded", `storage quota exhausted while caching ${file.url}`, { cause: error });

@@ -8,12 +8,18 @@ export interface PinnedFile {
 }
 
 /** Fetches one pinned file, reporting bytes as they arrive; never trusts the server's length. */
-export async function download(fetcher: typeof fetch, file: PinnedFile, onBytes: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+export async function download(
+  fetcher: typeof fetch,
+  file: PinnedFile,
+  onBytes: (loaded: number) => void,
+): Promise<Uint8Array<ArrayBuffer>> {
   let response: Response;
   try {
     response = await fetcher(file.url, { cache: "no-store" });
   } catch (error) {
-    throw new ClientError("offline", `cannot reach ${file.url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ClientError("offline", `cannot reach ${file.url}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   if (!response.ok || !response.body) throw new ClientError("download_failed", `${file.url}: HTTP ${response.status}`);
   const bytes = new Uint8Array(file.bytes);
@@ -23,7 +29,8 @@ export async function download(fetcher: typeof fetch, file: PinnedFile, onBytes:
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (loaded + value.length > bytes.length) throw new ClientError("integrity_mismatch", `${file.url}: longer than the pinned ${file.bytes} bytes`);
+      if (loaded + value.length > bytes.length)
+        throw new ClientError("integrity_mismatch", `${file.url}: longer than the pinned ${file.bytes} bytes`);
       bytes.set(value, loaded);
       loaded += value.length;
       onBytes(loaded);

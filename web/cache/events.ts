@@ -9,6 +9,4 @@ export interface CacheProgress {
   bytesTotal: number;
 }
 
-export type CacheEvent =
-  | ({ type: "progress" } & CacheProgress)
-  | { type: "repaired"; url: string; reason: "corrupt" | "partial" };
+export type CacheEvent = ({ type: "progress" } & CacheProgress) | { type: "repaired"; url: string; reason: "corrupt" | "partial" };

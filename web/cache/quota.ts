@@ -10,7 +10,10 @@ export async function checkQuota(bytes: number): Promise<void> {
   if (quota === undefined || usage === undefined) return;
   const free = quota - usage;
   if (bytes * HEADROOM > free) {
-    throw new ClientError("quota_exceeded", `model files need ${bytes} bytes but only ${Math.max(0, free)} of this origin's storage quota is free`);
+    throw new ClientError(
+      "quota_exceeded",
+      `model files need ${bytes} bytes but only ${Math.max(0, free)} of this origin's storage quota is free`,
+    );
   }
 }
 
@@ -25,7 +28,9 @@ export async function probeQuota(bytes: number): Promise<void> {
     await cache.put("/__quota-probe", new Response(new Uint8Array(Math.ceil(bytes * HEADROOM))));
   } catch (error) {
     if (error instanceof DOMException && error.name === "QuotaExceededError") {
-      throw new ClientError("quota_exceeded", `model files need ${bytes} bytes but this origin's storage quota cannot hold them`, { cause: error });
+      throw new ClientError("quota_exceeded", `model files need ${bytes} bytes but this origin's storage quota cannot hold them`, {
+        cause: error,
+      });
     }
     throw error;
   } finally {

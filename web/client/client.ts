@@ -69,15 +69,19 @@ class SessionClient implements Client {
     this.box = new Outbox(`dormant.outbox.${options.session}`);
     const isOpen = () => this.status === "open";
     this.device = options.engine
-      ? new DeviceRole(options.engine, {
-          write: (frame) => this.connection.write(frame),
-          isOpen,
-          connectMs: () => this.connectMs,
-          delta: (opKey, text) => this.streamed(opKey, text),
-          step: (opKey, result) => this.emit({ type: "step", opKey, result }),
-          error: (error) => this.emit({ type: "error", error }),
-          availability: (unavailable) => this.emit({ type: "device", unavailable }),
-        }, options.maxNewTokens ?? 96)
+      ? new DeviceRole(
+          options.engine,
+          {
+            write: (frame) => this.connection.write(frame),
+            isOpen,
+            connectMs: () => this.connectMs,
+            delta: (opKey, text) => this.streamed(opKey, text),
+            step: (opKey, result) => this.emit({ type: "step", opKey, result }),
+            error: (error) => this.emit({ type: "error", error }),
+            availability: (unavailable) => this.emit({ type: "device", unavailable }),
+          },
+          options.maxNewTokens ?? 96,
+        )
       : null;
     this.delivery = new Delivery(this.box, {
       request: (frame) => this.connection.request(frame),

@@ -109,7 +109,8 @@ export class Connection {
   private dropped(socket: WebSocket): void {
     if (this.socket !== socket) return;
     this.socket = null;
-    for (const reply of this.replies.values()) reply.reject(new ClientError("connection_closed", "the connection closed before the session answered"));
+    for (const reply of this.replies.values())
+      reply.reject(new ClientError("connection_closed", "the connection closed before the session answered"));
     this.replies.clear();
     if (this.closed) {
       this.setStatus("closed");

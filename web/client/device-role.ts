@@ -1,7 +1,7 @@
 import type { ClientFrame, DeviceUnavailableReason, LeaseOffer, StepRuntime } from "../../src/protocol/index.ts";
-import type { Engine } from "../engine/page-engine.ts";
 import type { GenerateResult } from "../engine/messages.ts";
-import { type ClientError, toClientError, type ClientErrorCode } from "../errors.ts";
+import type { Engine } from "../engine/page-engine.ts";
+import { type ClientError, type ClientErrorCode, toClientError } from "../errors.ts";
 
 /** Engine failures that mean "this device cannot serve now", and what the person is told. */
 const UNAVAILABLE: Partial<Record<ClientErrorCode, DeviceUnavailableReason>> = {

@@ -1,4 +1,4 @@
-import { HOSTED_PREFIX, type Json, type JournalEntry, type Receipt, type StepRuntime } from "../../src/protocol/index.ts";
+import { HOSTED_PREFIX, type JournalEntry, type Json, type Receipt, type StepRuntime } from "../../src/protocol/index.ts";
 
 /** Where a message was computed: the badge every assistant message carries. */
 export type MessageOrigin =
@@ -58,17 +58,36 @@ export class Transcript {
       case "user.message":
         return { seq, role: "user", text: text(field(payload, "text")), opKey, origin: null };
       case "assistant.message":
-        return { seq, role: "assistant", text: text(field(payload, "text")), opKey, origin: originOf(field(payload, "model"), this.runtimes.get(opKey ?? "") ?? null, receiptOf(payload)) };
+        return {
+          seq,
+          role: "assistant",
+          text: text(field(payload, "text")),
+          opKey,
+          origin: originOf(field(payload, "model"), this.runtimes.get(opKey ?? "") ?? null, receiptOf(payload)),
+        };
       case "step.completed": {
         const runtime = (field(payload, "runtime") ?? null) as StepRuntime | null;
         if (opKey) this.runtimes.set(opKey, runtime);
         const call = field(payload, "toolCall");
-        if (call !== undefined) return { seq, role: "assistant", text: `→ ${text(call)}`, opKey, origin: originOf(field(payload, "model"), runtime, receiptOf(payload)) };
+        if (call !== undefined)
+          return {
+            seq,
+            role: "assistant",
+            text: `→ ${text(call)}`,
+            opKey,
+            origin: originOf(field(payload, "model"), runtime, receiptOf(payload)),
+          };
         const result = field(payload, "result");
         return result === undefined ? null : { seq, role: "tool", text: text(result), opKey, origin: { kind: "tool", tool: opKey ?? "" } };
       }
       case "turn.failed":
-        return { seq, role: "assistant", text: `turn failed: ${text(field(payload, "code"))} ${text(field(payload, "message"))}`, opKey, origin: null };
+        return {
+          seq,
+          role: "assistant",
+          text: `turn failed: ${text(field(payload, "code"))} ${text(field(payload, "message"))}`,
+          opKey,
+          origin: null,
+        };
       default:
         return null;
     }

@@ -1,5 +1,14 @@
 import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
-import { createClient, Engine, renderHostedBadge, showConsentDialog, type ClientEvent, type ConsentDialog, type EngineEvent, type TranscriptMessage } from "../index.ts";
+import {
+  type ClientEvent,
+  type ConsentDialog,
+  createClient,
+  Engine,
+  type EngineEvent,
+  renderHostedBadge,
+  showConsentDialog,
+  type TranscriptMessage,
+} from "../index.ts";
 import { badgeText, coldStartRows, describeState } from "./view.ts";
 
 const params = new URLSearchParams(location.search);
@@ -13,7 +22,11 @@ async function session(): Promise<SessionCreated> {
   const saved = sessionStorage.getItem("dormant.session");
   if (saved && !params.has("fresh")) return JSON.parse(saved) as SessionCreated;
   const policy = { hosted: params.get("hosted") ?? "ask" };
-  const response = await fetch("/v1/sessions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ policy }) });
+  const response = await fetch("/v1/sessions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ policy }),
+  });
   if (!response.ok) throw new Error(`creating a session failed: HTTP ${response.status} ${await response.text()}`);
   const created = (await response.json()) as SessionCreated;
   sessionStorage.setItem("dormant.session", JSON.stringify(created));
@@ -56,13 +69,15 @@ function stream(opKey: string, text: string): void {
 
 function showColdStart(coldStart: ColdStart, extra: Record<string, number | null>): void {
   const body = $("cold-start").querySelector("tbody")!;
-  body.replaceChildren(...coldStartRows(coldStart, extra).map(([label, value]) => {
-    const row = document.createElement("tr");
-    row.innerHTML = "<td></td><td></td>";
-    row.cells[0]!.textContent = label;
-    row.cells[1]!.textContent = value;
-    return row;
-  }));
+  body.replaceChildren(
+    ...coldStartRows(coldStart, extra).map(([label, value]) => {
+      const row = document.createElement("tr");
+      row.innerHTML = "<td></td><td></td>";
+      row.cells[0]!.textContent = label;
+      row.cells[1]!.textContent = value;
+      return row;
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -86,7 +101,8 @@ async function main(): Promise<void> {
         const bar = $<HTMLProgressElement>("bytes-progress");
         bar.max = Math.max(1, e.bytesTotal);
         bar.value = e.bytesDone;
-        $("download-status").textContent = `${e.filesDone}/${e.filesTotal} files · ${(e.bytesDone / 2 ** 20).toFixed(1)} / ${(e.bytesTotal / 2 ** 20).toFixed(1)} MiB`;
+        $("download-status").textContent =
+          `${e.filesDone}/${e.filesTotal} files · ${(e.bytesDone / 2 ** 20).toFixed(1)} / ${(e.bytesTotal / 2 ** 20).toFixed(1)} MiB`;
       } else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
     }
   });
@@ -94,7 +110,13 @@ async function main(): Promise<void> {
   const retry = $<HTMLButtonElement>("retry-device");
   retry.addEventListener("click", () => {
     retry.disabled = true;
-    client.retryDevice().then(() => log("device recovered"), (error: Error) => log(error.message)).finally(() => (retry.disabled = false));
+    client
+      .retryDevice()
+      .then(
+        () => log("device recovered"),
+        (error: Error) => log(error.message),
+      )
+      .finally(() => (retry.disabled = false));
   });
   client.on((event) => {
     clientEvents.push(event);
@@ -114,10 +136,12 @@ async function main(): Promise<void> {
       if (request && !dialog) {
         const shown = Object.assign(showConsentDialog(request), { opKey: request.opKey });
         dialog = shown;
-        void shown.decision.then((decision) => {
-          if (dialog === shown) dialog = null;
-          if (client.consent.pending.has(request.opKey)) return client.decideConsent(request.opKey, decision);
-        }).catch((error: Error) => log(error.message));
+        void shown.decision
+          .then((decision) => {
+            if (dialog === shown) dialog = null;
+            if (client.consent.pending.has(request.opKey)) return client.decideConsent(request.opKey, decision);
+          })
+          .catch((error: Error) => log(error.message));
       }
     }
     if (event.type === "status") $("connection").textContent = event.status;
@@ -131,7 +155,11 @@ async function main(): Promise<void> {
         .then((r) => r.json() as Promise<SessionStats>)
         .then((stats) => {
           const wake = stats.recentWakes.at(-1) ?? null;
-          showColdStart(coldStart, { "server wake: constructor": wake?.constructorMs ?? null, "server wake: hydrate": wake?.hydrateMs ?? null, "server wake: first event": wake?.firstEventMs ?? null });
+          showColdStart(coldStart, {
+            "server wake: constructor": wake?.constructorMs ?? null,
+            "server wake: hydrate": wake?.hydrateMs ?? null,
+            "server wake: first event": wake?.firstEventMs ?? null,
+          });
         })
         .catch(() => showColdStart(coldStart, {}));
     }
@@ -144,7 +172,11 @@ async function main(): Promise<void> {
     input.value = "";
     client.send(text).catch((error: Error) => log(error.message));
   });
-  if (!params.has("lazy")) engine.load().then((m) => log(`loaded ${m.pin} on ${m.backend}/${m.dtype}`), (error: Error) => log(error.message));
+  if (!params.has("lazy"))
+    engine.load().then(
+      (m) => log(`loaded ${m.pin} on ${m.backend}/${m.dtype}`),
+      (error: Error) => log(error.message),
+    );
 }
 
 main().catch((error: Error) => {

@@ -9,7 +9,15 @@ import { WholeValues } from "./copy-source.ts";
  * again with an address required there (`expect`, see decodeTurn).
  */
 const isAddressByte = (b: number) =>
-  (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2e || b === 0x5f || b === 0x25 || b === 0x2b || b === 0x2d || b === 0x40;
+  (b >= 0x30 && b <= 0x39) ||
+  (b >= 0x41 && b <= 0x5a) ||
+  (b >= 0x61 && b <= 0x7a) ||
+  b === 0x2e ||
+  b === 0x5f ||
+  b === 0x25 ||
+  b === 0x2b ||
+  b === 0x2d ||
+  b === 0x40;
 const AT = 0x40;
 
 /** The word being written (address characters only), where it began, and whether it must be an address. */

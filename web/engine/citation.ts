@@ -21,7 +21,8 @@ export interface CitationState {
 
 export const NO_CITATION: CitationState = { at: 0, counted: false, forced: false, last: null, prev: 0x20 };
 
-const isWordByte = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x40 || b >= 0x80;
+const isWordByte = (b: number) =>
+  (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x40 || b >= 0x80;
 
 export class Citation {
   private readonly results: NumberCopy | null;
@@ -40,7 +41,15 @@ export class Citation {
    * before and after it; `expected`: a result number must begin here. Null when a required
    * number is not the result's.
    */
-  step(state: CitationState, byte: number, pos: number, before: string, after: string, inQuote: boolean, expected: boolean): CitationState | null {
+  step(
+    state: CitationState,
+    byte: number,
+    pos: number,
+    before: string,
+    after: string,
+    inQuote: boolean,
+    expected: boolean,
+  ): CitationState | null {
     if (!this.results) return state;
     const was = openNumber(before);
     const is = openNumber(after);

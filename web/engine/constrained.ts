@@ -1,8 +1,8 @@
 import { LogitsProcessor, type Tensor } from "@huggingface/transformers";
-import { requestText, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
-import { ANSWER_START, concat, FreeAnswer, type AnswerState, type Expect } from "./free-answer.ts";
+import { type ChatMessage, requestText, type ToolSpec } from "../../src/protocol/index.ts";
+import { ANSWER_START, type AnswerState, concat, type Expect, FreeAnswer } from "./free-answer.ts";
 import { CallGrammar, type CallState } from "./tool-grammar.ts";
-import { allows, allowThroughTrie, walkBytes, type VocabBytes } from "./vocab.ts";
+import { allows, allowThroughTrie, type VocabBytes, walkBytes } from "./vocab.ts";
 
 export interface ConstraintOptions {
   /** Whether the turn may be a call (off when an earlier attempt was declined). */
@@ -40,7 +40,13 @@ export class ToolCallConstraint extends LogitsProcessor {
   /** Set when the answer went wrong where a retry can fix it (free-answer.ts): what the retry must write. */
   redo: Expect | null = null;
 
-  constructor(vocab: VocabBytes, tools: readonly ToolSpec[], context: readonly ChatMessage[], promptLength: number, options: ConstraintOptions) {
+  constructor(
+    vocab: VocabBytes,
+    tools: readonly ToolSpec[],
+    context: readonly ChatMessage[],
+    promptLength: number,
+    options: ConstraintOptions,
+  ) {
     super();
     this.vocab = vocab;
     this.grammar = new CallGrammar(tools, requestText(context));

@@ -1,4 +1,4 @@
-import { LogitsProcessorList, type LogitsProcessor } from "@huggingface/transformers";
+import { type LogitsProcessor, LogitsProcessorList } from "@huggingface/transformers";
 import { CHAT_TOKENS, type ChatMessage, type ToolSpec } from "../../src/protocol/index.ts";
 import { ToolCallConstraint } from "./constrained.ts";
 import type { Expect, Hold } from "./free-answer.ts";
@@ -8,7 +8,8 @@ import type { VocabBytes } from "./vocab.ts";
 const ANSWER_RETRIES = 3;
 
 /** How far an answer's text may be handed on while the attempt may still be redone. */
-const passable = (text: string, hold: Hold) => (hold === "none" ? text.length : hold === "word" ? Math.max(text.lastIndexOf(" "), text.lastIndexOf("\n")) + 1 : 0);
+const passable = (text: string, hold: Hold) =>
+  hold === "none" ? text.length : hold === "word" ? Math.max(text.lastIndexOf(" "), text.lastIndexOf("\n")) + 1 : 0;
 
 /**
  * Decodes one turn: `run` generates with the `logits_processor` list it is given, `before` (a chaos

@@ -1,7 +1,7 @@
 import type { ChatMessage, Json } from "../../src/protocol/index.ts";
-import { AddressCopy, NO_WORD, type AddressState } from "./address-copy.ts";
-import { Citation, NO_CITATION, type CitationState } from "./citation.ts";
-import { wholeSource, wordSource, type CopySource } from "./copy-source.ts";
+import { AddressCopy, type AddressState, NO_WORD } from "./address-copy.ts";
+import { Citation, type CitationState, NO_CITATION } from "./citation.ts";
+import { type CopySource, wholeSource, wordSource } from "./copy-source.ts";
 import { NumberCopy } from "./number-copy.ts";
 import { OUTSIDE, QuoteCopy, type QuoteState } from "./quote-copy.ts";
 import type { ByteStep } from "./vocab.ts";
@@ -31,11 +31,14 @@ export interface Expect {
 /** How much of an answer a stream holds back while it may still be decoded again. */
 export type Hold = "none" | "word" | "all";
 
-const strings = (value: Json): string[] => (typeof value === "string" ? [value] : value && typeof value === "object" ? Object.values(value).flatMap(strings) : []);
+const strings = (value: Json): string[] =>
+  typeof value === "string" ? [value] : value && typeof value === "object" ? Object.values(value).flatMap(strings) : [];
 
 /** The text of the turn's sources: what the user wrote, the calls' arguments and the tools' string results. */
 function sourceTexts(messages: readonly ChatMessage[]): string[] {
-  return messages.flatMap((m) => (m.role === "user" ? [m.content] : m.role === "tool" ? strings(m.content) : "toolCall" in m ? strings(m.toolCall.args) : []));
+  return messages.flatMap((m) =>
+    m.role === "user" ? [m.content] : m.role === "tool" ? strings(m.content) : "toolCall" in m ? strings(m.toolCall.args) : [],
+  );
 }
 
 /** Where an answer's numbers may come from: what the user wrote and what the tools returned. */
@@ -98,7 +101,15 @@ export class FreeAnswer {
     const run = this.numbers.step(state.run, byte);
     const quote = run === null ? null : this.quotes.step(state.quote, byte);
     if (quote === null) return null;
-    const citation = this.citation.step(state.citation, byte, state.pos, state.run, run!, state.quote.open, expect?.citations.includes(state.pos) ?? false);
+    const citation = this.citation.step(
+      state.citation,
+      byte,
+      state.pos,
+      state.run,
+      run!,
+      state.quote.open,
+      expect?.citations.includes(state.pos) ?? false,
+    );
     if (citation === null) return null;
     const address = this.addresses.step(state.address, byte, state.pos, expect?.addresses.includes(state.pos) ?? false);
     if (address === null || "misaddressed" in address) return this.retry ? address : null;

@@ -24,7 +24,9 @@ export function planLadder(model: ManifestModel, options: EngineOptions, caps: D
   const variants = [...model.variants]
     .filter((v) => options.dtype === "auto" || v.dtype === options.dtype)
     .sort((a, b) => b.estimatedPeakBytes - a.estimatedPeakBytes);
-  const backends = (["webgpu", "wasm"] as const).filter((b) => (options.device === "auto" || options.device === b) && (b === "wasm" || fitsAdapter(model, caps)));
+  const backends = (["webgpu", "wasm"] as const).filter(
+    (b) => (options.device === "auto" || options.device === b) && (b === "wasm" || fitsAdapter(model, caps)),
+  );
   const rungs: Rung[] = [];
   for (const backend of backends) {
     const fitting = variants.filter((v) => v.estimatedPeakBytes <= budget && fitsStorage(model, v.file, caps));

@@ -69,8 +69,15 @@ export class Engine {
     return this.request({ type: "load" });
   }
 
-  async generate(messages: ChatMessage[], options: { maxNewTokens?: number; onToken?: (text: string) => void; tools?: ToolSpec[] } = {}): Promise<GenerateResult> {
-    const run = () => this.request<GenerateResult>({ type: "generate", messages, maxNewTokens: options.maxNewTokens ?? 96, tools: options.tools ?? [] }, options.onToken);
+  async generate(
+    messages: ChatMessage[],
+    options: { maxNewTokens?: number; onToken?: (text: string) => void; tools?: ToolSpec[] } = {},
+  ): Promise<GenerateResult> {
+    const run = () =>
+      this.request<GenerateResult>(
+        { type: "generate", messages, maxNewTokens: options.maxNewTokens ?? 96, tools: options.tools ?? [] },
+        options.onToken,
+      );
     const from = this.state.status === "ready" || this.state.status === "generating" ? this.state.model : null;
     try {
       return await run();

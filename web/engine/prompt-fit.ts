@@ -1,4 +1,4 @@
-import { renderPrompt, type ChatMessage } from "../../src/protocol/index.ts";
+import { type ChatMessage, renderPrompt } from "../../src/protocol/index.ts";
 
 /** Tokens kept free for the answer when old turns must be dropped to fit the context. */
 const MIN_ROOM = 48;
@@ -8,7 +8,12 @@ const MIN_ROOM = 48;
  * until it leaves room for the answer in `contextLength`. Throws RangeError when even the last
  * turn does not fit: on a device that is a reason to step down the ladder.
  */
-export function fitPrompt(encode: (text: string) => number[], messages: ChatMessage[], contextLength: number, maxNewTokens: number): { ids: number[]; room: number } {
+export function fitPrompt(
+  encode: (text: string) => number[],
+  messages: ChatMessage[],
+  contextLength: number,
+  maxNewTokens: number,
+): { ids: number[]; room: number } {
   for (let start = 0; start < messages.length; start++) {
     if (start > 0 && messages[start]?.role !== "user") continue;
     const ids = encode(renderPrompt(messages.slice(start)));

@@ -1,4 +1,4 @@
-import { copyEnds, copyStarts, copyStep, type CopySource, type Spans } from "./copy-source.ts";
+import { type CopySource, copyEnds, copyStarts, copyStep, type Spans } from "./copy-source.ts";
 
 /**
  * In a free-form answer, text in double quotes must be a copy of one of the turn's sources: which

@@ -1,12 +1,12 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
 import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/index.ts";
 import { decodeTurn } from "./decode-turn.ts";
-import { vocabBytes, type VocabBytes } from "./vocab.ts";
 import { GarbledLogits } from "./garbled-logits.ts";
 import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
 import type { EngineFault, Rung } from "./messages.ts";
 import { fitPrompt } from "./prompt-fit.ts";
 import { TextSink } from "./text-sink.ts";
+import { type VocabBytes, vocabBytes } from "./vocab.ts";
 
 /** Streamed text leaves the worker at most once a frame (60 Hz): a page cannot show it more often. */
 const TEXT_EVENT_INTERVAL_MS = 16;
@@ -39,7 +39,8 @@ export function useVerifiedArtifacts(modelId: string, modelBase: string, files: 
     async match(request: string | Request) {
       const key = typeof request === "string" ? request : request.url;
       for (const [path, bytes] of files) {
-        if (key.endsWith(`${modelId}/${path}`)) return new Response(bytes.slice().buffer, { headers: { "content-length": String(bytes.length) } });
+        if (key.endsWith(`${modelId}/${path}`))
+          return new Response(bytes.slice().buffer, { headers: { "content-length": String(bytes.length) } });
       }
       return undefined;
     },

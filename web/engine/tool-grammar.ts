@@ -1,5 +1,5 @@
 import type { ToolSpec } from "../../src/protocol/index.ts";
-import { copyEnds, copyStarts, copyStep, wholeSource, wordSource, type CopySource, type Spans } from "./copy-source.ts";
+import { type CopySource, copyEnds, copyStarts, copyStep, type Spans, wholeSource, wordSource } from "./copy-source.ts";
 
 /**
  * The language of a tool call after `<|call|>`, as bytes: `{"name":"<tool>","args":{"<k1>":<v1>,…}}`
@@ -29,7 +29,10 @@ export interface CallState {
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
-const QUOTE = 0x22, BACKSLASH = 0x5c, MINUS = 0x2d, DOT = 0x2e;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  MINUS = 0x2d,
+  DOT = 0x2e;
 const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
 const ESCAPABLE = new Set([...'"\\/bnrt'].map((c) => c.charCodeAt(0)));
 /** Longest string value the grammar admits (the tools cap theirs lower). */

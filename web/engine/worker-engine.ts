@@ -1,4 +1,13 @@
-import { modelPin, sha256Hex, type ChatMessage, type ManifestFile, type ManifestModel, type ModelManifest, type RuntimeManifest, type ToolSpec } from "../../src/protocol/index.ts";
+import {
+  type ChatMessage,
+  type ManifestFile,
+  type ManifestModel,
+  type ModelManifest,
+  modelPin,
+  type RuntimeManifest,
+  sha256Hex,
+  type ToolSpec,
+} from "../../src/protocol/index.ts";
 import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
@@ -37,7 +46,10 @@ export class WorkerEngine {
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private fallbacks: string[] = [];
 
-  constructor(private readonly options: EngineOptions, private readonly sink: EngineSink) {
+  constructor(
+    private readonly options: EngineOptions,
+    private readonly sink: EngineSink,
+  ) {
     this.cache = new ArtifactCache(options.cacheName ? { cacheName: options.cacheName } : {});
   }
 
@@ -143,7 +155,8 @@ export class WorkerEngine {
         offset += part.bytes;
       }
       const started = performance.now();
-      if ((await sha256Hex(wasm)) !== runtime.sha256) throw new ClientError("integrity_mismatch", `${runtime.file}: joined parts do not match the pinned sha256`);
+      if ((await sha256Hex(wasm)) !== runtime.sha256)
+        throw new ClientError("integrity_mismatch", `${runtime.file}: joined parts do not match the pinned sha256`);
       verifyMs += performance.now() - started;
     }
     useVerifiedArtifacts(model.id, this.url("/models/"), byPath, wasm);
@@ -188,7 +201,12 @@ export class WorkerEngine {
     this.sink.ladder(from, to, reason);
   }
 
-  async generate(messages: ChatMessage[], maxNewTokens: number, tools: ToolSpec[], onText: (text: string) => void): Promise<GenerateResult> {
+  async generate(
+    messages: ChatMessage[],
+    maxNewTokens: number,
+    tools: ToolSpec[],
+    onText: (text: string) => void,
+  ): Promise<GenerateResult> {
     this.cancelIdle();
     this.fallbacks = [];
     try {
@@ -207,7 +225,8 @@ export class WorkerEngine {
           await this.unload();
           // ORT keeps one WebGPU context per instance: once it failed mid-run, only a fresh worker
           // (see Engine) gets a working runtime back.
-          if (runner.rung.backend === "webgpu") throw new ClientError("device_lost", error instanceof Error ? error.message : String(error));
+          if (runner.rung.backend === "webgpu")
+            throw new ClientError("device_lost", error instanceof Error ? error.message : String(error));
           this.stepDown(runner.rung, error);
         }
       }

@@ -1,7 +1,7 @@
 // The engine's Web Worker: inference never runs on the page's thread.
 import { ClientError } from "../errors.ts";
-import { WorkerEngine } from "./worker-engine.ts";
 import type { EngineEvent, EngineRequest } from "./messages.ts";
+import { WorkerEngine } from "./worker-engine.ts";
 
 interface WorkerScope {
   postMessage(message: EngineEvent): void;
@@ -28,7 +28,9 @@ async function handle(request: EngineRequest): Promise<unknown> {
     case "load":
       return configured().load();
     case "generate":
-      return configured().generate(request.messages, request.maxNewTokens, request.tools, (text) => post({ type: "token", id: request.id, text }));
+      return configured().generate(request.messages, request.maxNewTokens, request.tools, (text) =>
+        post({ type: "token", id: request.id, text }),
+      );
     case "unload":
       return configured().unload();
     case "cache.status":
@@ -47,7 +49,8 @@ scope.addEventListener("message", ({ data: request }) => {
     try {
       post({ type: "reply", id: request.id, ok: true, value: (await handle(request)) ?? null });
     } catch (error) {
-      const typed = error instanceof ClientError ? error : new ClientError("generation_failed", error instanceof Error ? error.message : String(error));
+      const typed =
+        error instanceof ClientError ? error : new ClientError("generation_failed", error instanceof Error ? error.message : String(error));
       post({ type: "reply", id: request.id, ok: false, error: typed.toJSON() });
     }
   });

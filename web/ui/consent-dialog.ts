@@ -14,9 +14,16 @@ export interface ConsentDialog {
   close(): void;
 }
 
-const WHAT_IS_SENT: Record<string, string> = { messages: "the messages of this conversation", tool_results: "the results of the tools it used" };
+const WHAT_IS_SENT: Record<string, string> = {
+  messages: "the messages of this conversation",
+  tool_results: "the results of the tools it used",
+};
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text: string, props: Partial<HTMLElementTagNameMap[K]> = {}): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text: string,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.textContent = text;
   return node;
@@ -35,7 +42,11 @@ export function showConsentDialog(request: ConsentRequest, options: ConsentDialo
   dialog.setAttribute("aria-describedby", `${id}-reason ${id}-data`);
   dialog.dataset.opKey = request.opKey;
   const sent = request.dataClasses.map((c) => WHAT_IS_SENT[c] ?? c).join(" and ");
-  const buttons: [ConsentDecision, string][] = [["once", "Allow once"], ["session", "Allow for this session"], ["decline", "Not now"]];
+  const buttons: [ConsentDecision, string][] = [
+    ["once", "Allow once"],
+    ["session", "Allow for this session"],
+    ["decline", "Not now"],
+  ];
   const actions = document.createElement("div");
   actions.className = "dormant-consent-actions";
   for (const [decision, label] of buttons) {
@@ -47,17 +58,28 @@ export function showConsentDialog(request: ConsentRequest, options: ConsentDialo
   }
   dialog.append(
     element("h2", "Continue with hosted inference?", { id: `${id}-title` }),
-    element("p", `This device can't run the assistant right now: ${request.reasonText}.`, { id: `${id}-reason`, className: "dormant-consent-reason" }),
-    element("p", `To answer anyway, ${sent} would be sent to ${request.recipient}, where ${request.provider}/${request.model} computes the reply. Nothing is sent unless you allow it; "Not now" waits for this device.`, { id: `${id}-data` }),
+    element("p", `This device can't run the assistant right now: ${request.reasonText}.`, {
+      id: `${id}-reason`,
+      className: "dormant-consent-reason",
+    }),
+    element(
+      "p",
+      `To answer anyway, ${sent} would be sent to ${request.recipient}, where ${request.provider}/${request.model} computes the reply. Nothing is sent unless you allow it; "Not now" waits for this device.`,
+      { id: `${id}-data` },
+    ),
     actions,
   );
   (options.parent ?? document.body).append(dialog);
   const decision = new Promise<ConsentDecision>((resolve) => {
-    dialog.addEventListener("close", () => {
-      const value = dialog.returnValue;
-      dialog.remove();
-      resolve(value === "once" || value === "session" ? value : "decline");
-    }, { once: true });
+    dialog.addEventListener(
+      "close",
+      () => {
+        const value = dialog.returnValue;
+        dialog.remove();
+        resolve(value === "once" || value === "session" ? value : "decline");
+      },
+      { once: true },
+    );
   });
   dialog.showModal();
   return { decision, close: () => dialog.open && dialog.close("dismissed") };
