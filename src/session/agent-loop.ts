@@ -14,6 +14,7 @@ import type { ToolRegistry } from "../tools/registry.ts";
 import { fitTurns, retryShrinks } from "./context.ts";
 import type { Failpoints } from "./failpoints.ts";
 import { type HostedDeps, HostedSteps } from "./hosted-steps.ts";
+import type { IdempotencyClaim } from "./idempotency.ts";
 import type { DeviceTransport, InferenceSteps, StepAnswer } from "./inference-steps.ts";
 import { Leases } from "./leases.ts";
 import { CONTEXT_MESSAGES, FAILED_TURN_REPLY, MAX_ATTEMPTS, MAX_TURN_STEPS } from "./limits.ts";
@@ -47,39 +48,26 @@ export class AgentLoop implements InferenceSteps {
     deps: LoopDeps,
   ) {
     this.leases = new Leases(store);
-    this.tools = new ToolRunner(
-      store,
-      registry,
-      (causeSeq, turnSteps) => this.scheduleInference(causeSeq, turnSteps),
-      deps.env,
-      deps.failpoints,
-    );
+    this.tools = new ToolRunner(store, registry, (causeSeq, turnSteps) => this.scheduleInference(causeSeq, turnSteps), deps);
     this.hosted = new HostedSteps(store, this.leases, this, deps.hosted);
   }
 
-  appendUserMessage(text: string, idempotency: { key: string; fingerprint: string } | null): AppendResult {
+  appendUserMessage(text: string, idempotency: IdempotencyClaim | null): AppendResult {
     const { store } = this;
-    return store.tx(() => {
-      if (idempotency) {
-        const seen = store.idempotency.lookup(idempotency.key, idempotency.fingerprint);
-        if (seen && !seen.sameRequest) {
-          throw new DormantError("idempotency_key_reused", "this Idempotency-Key was used for a different request");
+    return store.tx(() =>
+      store.idempotency.once(idempotency, () => {
+        const busy = store.ops.open().length > 0;
+        const entry = store.append("user.message", { text, queued: busy });
+        if (busy) {
+          // A turn is running: the message waits its turn rather than interleaving with tool results.
+          store.inbox.hold(entry.seq, text);
+        } else {
+          store.conversation.add({ role: "user", content: text }, entry.seq);
+          this.scheduleInference(entry.seq, 0);
         }
-        if (seen) return { ...(JSON.parse(seen.response) as AppendResult), replayed: true };
-      }
-      const busy = store.ops.open().length > 0;
-      const entry = store.append("user.message", { text, queued: busy });
-      if (busy) {
-        // A turn is running: the message waits its turn rather than interleaving with tool results.
-        store.inbox.hold(entry.seq, text);
-      } else {
-        store.conversation.add({ role: "user", content: text }, entry.seq);
-        this.scheduleInference(entry.seq, 0);
-      }
-      const result: AppendResult = { seq: entry.seq, replayed: false };
-      if (idempotency) store.idempotency.record(idempotency.key, idempotency.fingerprint, JSON.stringify(result));
-      return result;
-    });
+        return { seq: entry.seq, replayed: false };
+      }),
+    );
   }
 
   /**

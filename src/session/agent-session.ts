@@ -21,13 +21,12 @@ import {
 import { type Access, admit, CALLER_HEADER, type Caller, type TenantScope } from "./caller.ts";
 import { Failpoints } from "./failpoints.ts";
 import { FrameRouter, oversize, refOf } from "./frame-router.ts";
-import { assemble, type LiveSession } from "./live-session.ts";
+import { assemble, type LiveSession, Waker } from "./live-session.ts";
 import { readMeta, writeMeta } from "./meta.ts";
 import { type RpcResult, rpcError } from "./rpc.ts";
 import { SCHEMA } from "./schema.ts";
 import { SessionSockets } from "./sockets.ts";
 import { sessionStats, sessionView } from "./views.ts";
-import { WakeClock } from "./wake-clock.ts";
 
 /** After an event: settle open work (a command may have made some runnable), or not (a read). */
 type After = "settle" | "none";
@@ -38,48 +37,18 @@ type After = "settle" | "none";
  * timers) is rows plus the alarm, so the object can be evicted at any point between events.
  */
 export class AgentSession extends DurableObject<Env> {
-  private readonly wake = new WakeClock();
   private readonly sockets: SessionSockets;
   private readonly frames: FrameRouter;
+  private readonly waker: Waker;
   readonly failpoints = new Failpoints();
-  private live: LiveSession | null = null;
-  private waking: Promise<LiveSession> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.waker = new Waker(ctx.storage.sql, (meta) => assemble(ctx, env, meta, this.sockets, this.failpoints));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.sockets = new SessionSockets(ctx);
     this.frames = new FrameRouter(this.sockets);
-    this.wake.constructed();
-  }
-
-  /**
-   * First event of this instance: read the meta row, then settle once, which recovers whatever a
-   * crash or eviction left in flight before the event itself is handled.
-   */
-  private wakeUp(trigger: WakeRecord["trigger"]): Promise<LiveSession> {
-    // Events that arrive while the first one is still recovering wait for the same recovery.
-    this.waking ??= (async () => {
-      const live = this.hydrate(trigger);
-      await live.loop.settle();
-      return live;
-    })().catch((error: unknown) => {
-      this.waking = null;
-      throw error;
-    });
-    return this.waking;
-  }
-
-  private hydrate(trigger: WakeRecord["trigger"]): LiveSession {
-    if (this.live) return this.live;
-    const started = performance.now();
-    const sql = this.ctx.storage.sql;
-    const { meta, rowsRead } = readMeta(sql);
-    if (!meta) throw new DormantError("session_not_initialized", "this session does not exist");
-    sql.exec(SCHEMA); // Idempotent; adds tables and indexes a newer runtime introduced.
-    this.live = assemble(this.ctx, this.env, meta, this.sockets, this.failpoints);
-    this.wake.hydrated(performance.now() - started, rowsRead, trigger);
-    return this.live;
+    this.waker.constructed();
   }
 
   /** Every entry point: hydrate, admit the caller, run, settle if asked, record the wake. */
@@ -90,13 +59,13 @@ export class AgentSession extends DurableObject<Env> {
     fn: (live: LiveSession) => T | Promise<T>,
   ): Promise<T> {
     try {
-      const live = await this.wakeUp(trigger);
+      const live = await this.waker.wake(trigger);
       admit(access, live.store);
       const value = await fn(live);
       if (after === "settle") await live.loop.settle();
       return value;
     } finally {
-      if (this.live) this.wake.firstEventDone(this.live.store.wakes);
+      this.waker.eventDone();
     }
   }
 

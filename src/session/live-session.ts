@@ -1,11 +1,15 @@
 import { isLocalDevelopment } from "../config/deployment.ts";
 import { configuredProviders } from "../inference/registry.ts";
+import { DormantError, type WakeRecord } from "../protocol/index.ts";
 import { defaultTools } from "../tools/registry.ts";
 import { AgentLoop } from "./agent-loop.ts";
 import { Approvals } from "./approvals.ts";
 import type { Failpoints } from "./failpoints.ts";
+import { readMeta } from "./meta.ts";
+import { SCHEMA } from "./schema.ts";
 import { type SessionMeta, SessionStore } from "./session-store.ts";
 import type { SessionSockets } from "./sockets.ts";
+import { WakeClock } from "./wake-clock.ts";
 
 /** A woken session's objects: what every RPC, frame and alarm works on. */
 export interface LiveSession {
@@ -30,4 +34,54 @@ export function assemble(
     hosted: { providers: configuredProviders(env), relay: (frame) => sockets.relay(frame), keepAlive: (work) => ctx.waitUntil(work) },
   });
   return { store, loop, approvals: new Approvals(store, loop.tools) };
+}
+
+/**
+ * Wakes an instance once. The first event reads the meta row (and nothing else), builds the live
+ * objects, then settles once, which recovers whatever a crash or eviction left in flight before the
+ * event itself is handled. Its cold-start record is written after that first event.
+ */
+export class Waker {
+  private readonly clock = new WakeClock();
+  private live: LiveSession | null = null;
+  private waking: Promise<LiveSession> | null = null;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly build: (meta: SessionMeta) => LiveSession,
+  ) {}
+
+  /** Call at the end of the object's constructor (its cost is part of the cold start). */
+  constructed(): void {
+    this.clock.constructed();
+  }
+
+  wake(trigger: WakeRecord["trigger"]): Promise<LiveSession> {
+    // Events that arrive while the first one is still recovering wait for the same recovery.
+    this.waking ??= (async () => {
+      const live = this.hydrate(trigger);
+      await live.loop.settle();
+      return live;
+    })().catch((error: unknown) => {
+      this.waking = null;
+      throw error;
+    });
+    return this.waking;
+  }
+
+  /** After every event; records the wake after the first one only. */
+  eventDone(): void {
+    if (this.live) this.clock.firstEventDone(this.live.store.wakes);
+  }
+
+  private hydrate(trigger: WakeRecord["trigger"]): LiveSession {
+    if (this.live) return this.live;
+    const started = performance.now();
+    const { meta, rowsRead } = readMeta(this.sql);
+    if (!meta) throw new DormantError("session_not_initialized", "this session does not exist");
+    this.sql.exec(SCHEMA); // Idempotent; adds tables and indexes a newer runtime introduced.
+    this.live = this.build(meta);
+    this.clock.hydrated(performance.now() - started, rowsRead, trigger);
+    return this.live;
+  }
 }

@@ -25,8 +25,8 @@ export class ToolRunner {
     private readonly store: SessionStore,
     private readonly registry: Pick<ToolRegistry, "get">,
     private readonly next: NextStep,
-    private readonly env: Env,
-    private readonly failpoints: Failpoints,
+    /** The worker's bindings (tools reach providers through them) and the crash levers. */
+    private readonly deps: { env: Env; failpoints: Failpoints },
   ) {}
 
   /** Inside a transaction: the model asked for a tool. Unknown tools and bad arguments fail fast. */
@@ -95,18 +95,18 @@ export class ToolRunner {
 
   private context(op: OperationRecord): ToolContext {
     const { store } = this;
-    return { idempotencyKey: `${store.meta.id}/${op.opKey}`, tenant: store.meta.tenant, env: this.env, notes: store.notebook };
+    return { idempotencyKey: `${store.meta.id}/${op.opKey}`, tenant: store.meta.tenant, env: this.deps.env, notes: store.notebook };
   }
 
   private async run(op: OperationRecord, tool: Tool): Promise<void> {
     const { store } = this;
-    await this.failpoints.hit("tool.before_start");
+    await this.deps.failpoints.hit("tool.before_start");
     store.tx(() => {
       store.ops.update(op.opKey, { status: "in_flight" });
       this.armWatchdog(op.opKey);
       store.append("step.started", { tool: tool.spec.name, attempt: op.attempt }, op.opKey);
     });
-    await this.failpoints.hit("tool.before_effect");
+    await this.deps.failpoints.hit("tool.before_effect");
     let result: Json;
     try {
       result = await tool.execute(op.args ?? {}, this.context(op));
@@ -114,9 +114,9 @@ export class ToolRunner {
       this.afterError(op, tool, error);
       return;
     }
-    await this.failpoints.hit("tool.after_effect");
+    await this.deps.failpoints.hit("tool.after_effect");
     store.tx(() => this.commit(op, result, "executed"));
-    await this.failpoints.hit("tool.after_commit");
+    await this.deps.failpoints.hit("tool.after_commit");
   }
 
   private afterError(op: OperationRecord, tool: Tool, error: unknown): void {

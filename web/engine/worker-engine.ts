@@ -1,18 +1,17 @@
 import {
   type ChatMessage,
-  type ManifestFile,
   type ManifestModel,
-  type ModelManifest,
   modelPin,
   type RuntimeManifest,
   sha256Hex,
   type ToolSpec,
 } from "../../src/protocol/index.ts";
-import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
+import { ArtifactCache, type CacheEvent } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
 import { canStepDown, planLadder, rungName, rungsAfter } from "./ladder.ts";
 import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
+import { Pins } from "./pins.ts";
 import { ModelRunner, TRANSFORMERS_VERSION, useVerifiedArtifacts } from "./runner.ts";
 
 export interface EngineSink {
@@ -21,23 +20,13 @@ export interface EngineSink {
   ladder(from: Rung, to: Rung | null, reason: string): void;
 }
 
-async function fetchJson<T>(url: string): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, { cache: "no-store" });
-  } catch (error) {
-    throw new ClientError("offline", `cannot reach ${url}`, { cause: error });
-  }
-  if (!response.ok) throw new ClientError("manifest_invalid", `${url}: HTTP ${response.status}`);
-  return (await response.json()) as T;
-}
-
 /**
  * The device side of inference, inside the Web Worker: pins from the manifests, verified bytes from
  * the cache, a ladder of ways to run, and the model unloaded again when idle.
  */
 export class WorkerEngine {
   private readonly cache: ArtifactCache;
+  private readonly pins: Pins;
   private rungs: Rung[] | null = null;
   private runner: ModelRunner | null = null;
   private loaded: LoadedModel | null = null;
@@ -51,52 +40,20 @@ export class WorkerEngine {
     private readonly sink: EngineSink,
   ) {
     this.cache = new ArtifactCache(options.cacheName ? { cacheName: options.cacheName } : {});
-  }
-
-  private url(path: string): string {
-    return new URL(path, this.options.baseUrl).href;
-  }
-
-  private async manifests(): Promise<{ model: ManifestModel; runtime: RuntimeManifest }> {
-    const [manifest, runtime] = await Promise.all([
-      this.cache.lastKnown(this.url("/models/manifest.json"), fetchJson<ModelManifest>),
-      this.cache.lastKnown(this.url("/ort/runtime.json"), fetchJson<RuntimeManifest>),
-    ]);
-    const model = manifest.models?.find((m) => m.id === this.options.modelId);
-    if (!model) throw new ClientError("manifest_invalid", `model ${this.options.modelId} is not in the manifest`);
-    return { model, runtime };
-  }
-
-  private pinned(model: ManifestModel, file: ManifestFile): PinnedFile {
-    return { url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes };
-  }
-
-  private modelFiles(model: ManifestModel, rung: Rung): Map<string, PinnedFile> {
-    const variantFiles = new Set(model.variants.map((v) => v.file));
-    const chosen = model.variants.find((v) => v.dtype === rung.dtype)?.file;
-    const files = new Map<string, PinnedFile>();
-    for (const file of model.files) {
-      if (variantFiles.has(file.path) && file.path !== chosen) continue;
-      files.set(file.path, this.pinned(model, file));
-    }
-    return files;
-  }
-
-  private runtimeFiles(runtime: RuntimeManifest): PinnedFile[] {
-    return runtime.parts.map((part) => ({ url: this.url(`/ort/${part.path}`), sha256: part.sha256, bytes: part.bytes }));
+    this.pins = new Pins(options.baseUrl, options.modelId, this.cache);
   }
 
   async isCached(): Promise<boolean> {
-    const { model, runtime } = await this.manifests();
+    const { model, runtime } = await this.pins.manifests();
     const rung = (await this.ladder(model))[0];
     if (!rung) return false;
-    return this.cache.isCached([...this.modelFiles(model, rung).values(), ...this.runtimeFiles(runtime)]);
+    return this.cache.isCached([...this.pins.modelFiles(model, rung).values(), ...this.pins.runtimeFiles(runtime)]);
   }
 
   async deleteCache(): Promise<void> {
-    const { model, runtime } = await this.manifests();
-    const all = model.files.map((f) => this.pinned(model, f));
-    await this.cache.delete([...all, ...this.runtimeFiles(runtime)]);
+    const { model, runtime } = await this.pins.manifests();
+    const all = model.files.map((f) => this.pins.pinned(model, f));
+    await this.cache.delete([...all, ...this.pins.runtimeFiles(runtime)]);
     this.sink.state({ status: "idle", cached: false });
   }
 
@@ -105,7 +62,7 @@ export class WorkerEngine {
     const cached = new Set<string>();
     for (const variant of model.variants) {
       const file = model.files.find((f) => f.path === variant.file);
-      if (file && (await this.cache.isCached([this.pinned(model, file)]))) cached.add(file.path);
+      if (file && (await this.cache.isCached([this.pins.pinned(model, file)]))) cached.add(file.path);
     }
     this.rungs = planLadder(model, this.options, await probeCapabilities(cached));
     return this.rungs;
@@ -118,7 +75,7 @@ export class WorkerEngine {
    */
   async load(evicted: "download" | "fail" = "download"): Promise<LoadedModel> {
     if (this.loaded) return this.loaded;
-    const { model, runtime } = await this.manifests();
+    const { model, runtime } = await this.pins.manifests();
     for (let rung = (await this.ladder(model))[0]; rung; rung = this.rungs?.[0]) {
       try {
         this.sink.state({ status: "loading", rung });
@@ -141,8 +98,8 @@ export class WorkerEngine {
   }
 
   private async loadRung(model: ManifestModel, runtime: RuntimeManifest, rung: Rung, evicted: "download" | "fail"): Promise<LoadedModel> {
-    const files = this.modelFiles(model, rung);
-    const wanted = [...files.values(), ...(this.ortReady ? [] : this.runtimeFiles(runtime))];
+    const files = this.pins.modelFiles(model, rung);
+    const wanted = [...files.values(), ...(this.ortReady ? [] : this.pins.runtimeFiles(runtime))];
     const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event), { evicted });
     let verifyMs = loaded.verifyMs;
     const byPath = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
@@ -150,7 +107,7 @@ export class WorkerEngine {
     if (!this.ortReady) {
       wasm = new Uint8Array(runtime.bytes);
       let offset = 0;
-      for (const part of this.runtimeFiles(runtime)) {
+      for (const part of this.pins.runtimeFiles(runtime)) {
         wasm.set(loaded.files.get(part.url)!, offset);
         offset += part.bytes;
       }
@@ -159,7 +116,7 @@ export class WorkerEngine {
         throw new ClientError("integrity_mismatch", `${runtime.file}: joined parts do not match the pinned sha256`);
       verifyMs += performance.now() - started;
     }
-    useVerifiedArtifacts(model.id, this.url("/models/"), byPath, wasm);
+    useVerifiedArtifacts(model.id, this.pins.url("/models/"), byPath, wasm);
     const compileStarted = performance.now();
     const runner = await ModelRunner.load(model, rung);
     const compileMs = performance.now() - compileStarted;

@@ -1,0 +1,60 @@
+import type { ManifestFile, ManifestModel, ModelManifest, RuntimeManifest } from "../../src/protocol/index.ts";
+import type { ArtifactCache, PinnedFile } from "../cache/artifact-cache.ts";
+import { ClientError } from "../errors.ts";
+import type { Rung } from "./messages.ts";
+
+async function fetchJson<T>(url: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: "no-store" });
+  } catch (error) {
+    throw new ClientError("offline", `cannot reach ${url}`, { cause: error });
+  }
+  if (!response.ok) throw new ClientError("manifest_invalid", `${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * What the engine may load, from our own origin: the model and runtime manifests (the last known
+ * copy when offline), and each file as a URL with the digest and size it must have.
+ */
+export class Pins {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly modelId: string,
+    private readonly cache: Pick<ArtifactCache, "lastKnown">,
+  ) {}
+
+  url(path: string): string {
+    return new URL(path, this.baseUrl).href;
+  }
+
+  async manifests(): Promise<{ model: ManifestModel; runtime: RuntimeManifest }> {
+    const [manifest, runtime] = await Promise.all([
+      this.cache.lastKnown(this.url("/models/manifest.json"), fetchJson<ModelManifest>),
+      this.cache.lastKnown(this.url("/ort/runtime.json"), fetchJson<RuntimeManifest>),
+    ]);
+    const model = manifest.models?.find((m) => m.id === this.modelId);
+    if (!model) throw new ClientError("manifest_invalid", `model ${this.modelId} is not in the manifest`);
+    return { model, runtime };
+  }
+
+  pinned(model: ManifestModel, file: ManifestFile): PinnedFile {
+    return { url: this.url(`/models/${model.path}/${file.path}`), sha256: file.sha256, bytes: file.bytes };
+  }
+
+  modelFiles(model: ManifestModel, rung: Rung): Map<string, PinnedFile> {
+    const variantFiles = new Set(model.variants.map((v) => v.file));
+    const chosen = model.variants.find((v) => v.dtype === rung.dtype)?.file;
+    const files = new Map<string, PinnedFile>();
+    for (const file of model.files) {
+      if (variantFiles.has(file.path) && file.path !== chosen) continue;
+      files.set(file.path, this.pinned(model, file));
+    }
+    return files;
+  }
+
+  runtimeFiles(runtime: RuntimeManifest): PinnedFile[] {
+    return runtime.parts.map((part) => ({ url: this.url(`/ort/${part.path}`), sha256: part.sha256, bytes: part.bytes }));
+  }
+}
