@@ -82,7 +82,7 @@ export async function evict(session: TestSession): Promise<{ hadWoken: boolean }
   // Whether the evicted instance had handled a real event (and so recorded a wake).
   const hadWoken = await runInDurableObject(
     session.stub,
-    (instance: AgentSession) => (instance as unknown as { live: unknown }).live !== null,
+    (instance: AgentSession) => (instance as unknown as { waker: { live: unknown } }).waker.live !== null,
   );
   await evictDurableObject(session.stub);
   return { hadWoken };
