@@ -6,6 +6,7 @@ import { type AssistantOutput, type ChatMessage, parseAssistantOutput, type Tool
 import { defaultTools } from "../src/tools/registry.ts";
 import { decodeTurn } from "../web/engine/decode-turn.ts";
 import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
+import type { CausalLM, Tokenizer } from "../web/engine/greedy-turn.ts";
 import { fitPrompt } from "../web/engine/prompt-fit.ts";
 import { type VocabBytes, vocabBytes } from "../web/engine/vocab.ts";
 import { readManifest } from "./manifest-check.ts";
@@ -39,9 +40,6 @@ export interface Generation {
   text: string;
   ms: number;
 }
-
-type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
 
 /** The shipped model through transformers.js on onnxruntime-node, greedy, stopping at <|end|>. */
 export class NodeRunner {

@@ -1,15 +1,9 @@
-import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
+import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
 import { type ChatMessage, modelPin, type ToolSpec } from "../../src/protocol/index.ts";
-import { decodeTurn } from "../../web/engine/decode-turn.ts";
-import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
-import { fitPrompt } from "../../web/engine/prompt-fit.ts";
-import { TextSink } from "../../web/engine/text-sink.ts";
+import { type CausalLM, greedyTurn, type Tokenizer } from "../../web/engine/greedy-turn.ts";
 import { type VocabBytes, vocabBytes } from "../../web/engine/vocab.ts";
 import { MODEL_ID, MODELS_DIR } from "../evaluate.ts";
 import { readManifest } from "../manifest-check.ts";
-
-type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
 
 /** Our shipped model on onnxruntime-node, streaming, one generation at a time. */
 export class HostedModel {
@@ -45,25 +39,9 @@ export class HostedModel {
    */
   generate(messages: ChatMessage[], maxNewTokens: number, tools: ToolSpec[], onText: (text: string) => void): Promise<string> {
     const run = async () => {
-      const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
-      const { ids, room } = fitPrompt(encode, messages, this.contextLength, maxNewTokens);
       this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
-      const generated = await decodeTurn(
-        this.vocab,
-        tools.length > 0 ? tools : null,
-        messages,
-        ids.length,
-        async (processors, streamed) => {
-          const output = await this.model.generate({
-            ...greedyInputs(ids, Math.min(maxNewTokens, room)),
-            logits_processor: processors,
-            streamer: new TextSink(this.tokenizer, streamed) as unknown as TextStreamer,
-          });
-          return generatedIds(output, ids.length);
-        },
-        { onText },
-      );
-      return this.tokenizer.decode(generated, { skip_special_tokens: false });
+      const request = { messages, tools, contextLength: this.contextLength, maxNewTokens, onText };
+      return (await greedyTurn(this.tokenizer, this.model, this.vocab, request)).text;
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);

@@ -30,6 +30,17 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 
 const count = (entries: JournalEntry[], type: string) => entries.filter((e) => e.type === type).length;
 
+/** The journal once the session has given `answers` answers in all. */
+const untilAnswers = (page: Page, answers: number, what: string, timeoutMs?: number) =>
+  until(
+    async () => {
+      const all = await rows(page);
+      return count(all, "assistant.message") === answers ? all : undefined;
+    },
+    what,
+    timeoutMs,
+  );
+
 /** What the stamps must say, read from the files themselves, not from anything the device or server reports. */
 async function expectedVersions(dtype: "fp32" | "q8") {
   const root = join(import.meta.dirname, "..", "..");
@@ -107,14 +118,7 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
 
   // 2. Not now: the step waits; the device recovers (downloads again) and the step completes there.
   await page.click("#retry-device");
-  const entries = await until(
-    async () => {
-      const all = await rows(page);
-      return count(all, "assistant.message") === 2 ? all : undefined;
-    },
-    "the waiting step answered on the device",
-    240_000,
-  );
+  const entries = await untilAnswers(page, 2, "the waiting step answered on the device", 240_000);
   const deviceAnswer = entries.findLast((e) => e.type === "assistant.message")!;
   expect(deviceAnswer.payload).toMatchObject({ receipt: { ranOn: "device", consentId: null, model: expected.pin } });
   // The device step's rows carry the pin of the file it ran and the runtime builds it loaded.
@@ -136,14 +140,7 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length)).toBe(1);
   await demo.context.setOffline(false);
   await page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length === 0, null, { timeout: 30_000 });
-  const delivered = await until(
-    async () => {
-      const all = await rows(page);
-      return count(all, "assistant.message") === 3 ? all : undefined;
-    },
-    "the outbox message answered",
-    120_000,
-  );
+  const delivered = await untilAnswers(page, 3, "the outbox message answered", 120_000);
   expect(
     delivered.filter((e) => e.type === "user.message" && (e.payload as { text: string }).text === "what time is it in Asia/Tokyo?"),
   ).toHaveLength(1);
@@ -161,10 +158,10 @@ test("Allow for this session: badge with Revoke; revoking stops hosted use and t
   await dialog.locator("button", { hasText: "Allow for this session" }).click();
   const badge = page.locator("#hosted-badge");
   await badge.locator("text=for this session").waitFor({ timeout: 30_000 });
-  await until(async () => (count(await rows(page), "assistant.message") === 1 ? true : undefined), "the hosted answer");
+  await untilAnswers(page, 1, "the hosted answer");
   // Still in force for the next turn: no question, hosted again.
   await send(page, "thanks");
-  await until(async () => (count(await rows(page), "assistant.message") === 2 ? true : undefined), "the second hosted answer");
+  await untilAnswers(page, 2, "the second hosted answer");
   expect(count(await rows(page), "consent.requested")).toBe(1);
 
   await badge.locator("button", { hasText: "Revoke" }).click();

@@ -1,20 +1,14 @@
-import { AutoModelForCausalLM, AutoTokenizer, env, type TextStreamer } from "@huggingface/transformers";
+import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
 import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/index.ts";
-import { decodeTurn } from "./decode-turn.ts";
 import { GarbledLogits } from "./garbled-logits.ts";
-import { generatedIds, greedyInputs } from "./greedy-inputs.ts";
+import { type CausalLM, greedyTurn, type Tokenizer } from "./greedy-turn.ts";
 import type { EngineFault, Rung } from "./messages.ts";
-import { fitPrompt } from "./prompt-fit.ts";
-import { TextSink } from "./text-sink.ts";
 import { type VocabBytes, vocabBytes } from "./vocab.ts";
 
 /** Streamed text leaves the worker at most once a frame (60 Hz): a page cannot show it more often. */
 const TEXT_EVENT_INTERVAL_MS = 16;
 /** The transformers.js build this worker runs, reported with every step it computes. */
 export const TRANSFORMERS_VERSION: string = env.version;
-
-type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-type CausalLM = Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>;
 
 export interface Generation {
   text: string;
@@ -75,36 +69,19 @@ export class ModelRunner {
   /** With `tools`, a tool call can only come out as a valid call of one of them (constrained.ts). */
   async generate(messages: ChatMessage[], maxNewTokens: number, tools: ToolSpec[], onText: (text: string) => void): Promise<Generation> {
     this.throwInjectedFault();
-    const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
-    const { ids, room } = fitPrompt(encode, messages, this.rung.contextLength, maxNewTokens);
     this.vocab ??= vocabBytes(this.tokenizer.get_vocab());
     const started = performance.now();
-    let firstTokenAt = 0;
-    const generated = await decodeTurn(
-      this.vocab,
-      tools.length > 0 ? tools : null,
+    const turn = await greedyTurn(this.tokenizer, this.model, this.vocab, {
       messages,
-      ids.length,
-      async (processors, streamed) => {
-        const sink = new TextSink(this.tokenizer, streamed, TEXT_EVENT_INTERVAL_MS);
-        const output = await this.model.generate({
-          ...greedyInputs(ids, Math.min(maxNewTokens, room)),
-          logits_processor: processors,
-          // The library types `streamer` as a TextStreamer; any BaseStreamer is what it calls.
-          streamer: sink as unknown as TextStreamer,
-        });
-        firstTokenAt ||= sink.firstTokenAt;
-        return generatedIds(output, ids.length);
-      },
-      { before: this.takeGarble(ids.length), onText },
-    );
+      tools,
+      contextLength: this.rung.contextLength,
+      maxNewTokens,
+      onText,
+      textIntervalMs: TEXT_EVENT_INTERVAL_MS,
+      before: (promptLength) => this.takeGarble(promptLength),
+    });
     const decodeMs = performance.now() - started;
-    return {
-      text: this.tokenizer.decode(generated, { skip_special_tokens: false }),
-      tokens: generated.length,
-      decodeMs,
-      firstTokenMs: (firstTokenAt || performance.now()) - started,
-    };
+    return { text: turn.text, tokens: turn.ids.length, decodeMs, firstTokenMs: (turn.firstTokenAt || performance.now()) - started };
   }
 
   /**
