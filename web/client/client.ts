@@ -1,6 +1,7 @@
 import type { ConsentDecision, DeviceUnavailableReason, ServerFrame } from "../../src/protocol/index.ts";
 import type { Engine } from "../engine/page-engine.ts";
 import { ClientError } from "../errors.ts";
+import { ApprovalState } from "./approval-state.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
 import { ConsentState } from "./consent-state.ts";
 import { Delivery } from "./delivery.ts";
@@ -28,6 +29,8 @@ export interface Client {
   /** Why this device cannot serve inference now; null when it can. */
   readonly unavailable: DeviceUnavailableReason | null;
   readonly consent: ConsentState;
+  /** Actions waiting for a person's decision; `decide` answers one. */
+  readonly approvals: ApprovalState;
   /** Messages not yet acknowledged by the session (kept across drops and reloads). */
   readonly outbox: readonly OutboxItem[];
   on(listener: (event: ClientEvent) => void): () => void;
@@ -56,6 +59,7 @@ class SessionClient implements Client {
   readonly transcript = new Transcript();
   readonly streaming = new Map<string, string>();
   readonly consent = new ConsentState();
+  readonly approvals = new ApprovalState();
   lastSeq = 0;
   private readonly box: Outbox;
   private readonly listeners = new Set<(event: ClientEvent) => void>();
@@ -141,6 +145,7 @@ class SessionClient implements Client {
         if (this.consent.apply(frame.entries)) {
           this.emit({ type: "consent", pending: [...this.consent.pending.values()], grants: [...this.consent.grants.values()] });
         }
+        if (this.approvals.apply(frame.entries)) this.emit({ type: "approvals", pending: [...this.approvals.pending.values()] });
         for (const message of this.transcript.apply(frame.entries)) this.emit({ type: "message", message });
         break;
       }

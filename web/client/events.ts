@@ -1,6 +1,7 @@
 import type { ConsentGrant, ConsentRequest, DeviceUnavailableReason, JournalEntry } from "../../src/protocol/index.ts";
 import type { GenerateResult } from "../engine/messages.ts";
 import type { ClientError } from "../errors.ts";
+import type { PendingApproval } from "./approval-state.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { TranscriptMessage } from "./transcript.ts";
 
@@ -15,6 +16,8 @@ export type ClientEvent =
   | { type: "step"; opKey: string; result: GenerateResult }
   /** Consent requests waiting for the person, and grants in force (drives the dialog and the badge). */
   | { type: "consent"; pending: ConsentRequest[]; grants: ConsentGrant[] }
+  /** Actions waiting for a person's decision (decided ones leave, wherever they were decided). */
+  | { type: "approvals"; pending: PendingApproval[] }
   /** This device cannot serve (reason), or can again (null). */
   | { type: "device"; unavailable: DeviceUnavailableReason | null }
   | { type: "outbox"; items: readonly OutboxItem[] }

@@ -5,6 +5,7 @@ import {
   createClient,
   Engine,
   type EngineEvent,
+  renderApprovals,
   renderHostedBadge,
   showConsentDialog,
   type TranscriptMessage,
@@ -22,10 +23,12 @@ async function session(): Promise<SessionCreated> {
   const saved = sessionStorage.getItem("dormant.session");
   if (saved && !params.has("fresh")) return JSON.parse(saved) as SessionCreated;
   const policy = { hosted: params.get("hosted") ?? "ask" };
+  // One person, their own actions: they approve them here (`?approver=separate` leaves it to an approver token).
+  const selfApproval = params.get("approver") !== "separate";
   const response = await fetch("/v1/sessions", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ policy }),
+    body: JSON.stringify({ policy, selfApproval }),
   });
   if (!response.ok) throw new Error(`creating a session failed: HTTP ${response.status} ${await response.text()}`);
   const created = (await response.json()) as SessionCreated;
@@ -143,6 +146,11 @@ async function main(): Promise<void> {
           })
           .catch((error: Error) => log(error.message));
       }
+    }
+    if (event.type === "approvals") {
+      renderApprovals($("approvals"), event.pending, (opKey, decision) =>
+        client.decide(opKey, decision).catch((error: Error) => log(error.message)),
+      );
     }
     if (event.type === "status") $("connection").textContent = event.status;
     if (event.type === "message") render(event.message);
