@@ -145,6 +145,26 @@ describe("an answer that begins an address no source holds", () => {
     expect(wrong.chunks.join("|")).not.toContain("ano");
   });
 
+  it("an address of an earlier turn is not this turn's: it is decoded again with this turn's", async () => {
+    // Seen in the demo: after Reject on an email to carol@…, "the email to bob@example.com was not sent".
+    const rejected: ChatMessage[] = [
+      { role: "user", content: "email bob@example.com that lunch moved to noon" },
+      {
+        role: "assistant",
+        toolCall: { name: "send_email", args: { to: "bob@example.com", subject: "lunch", body: "lunch moved to noon" } },
+      },
+      { role: "tool", name: "send_email", content: { sent: true, messageId: "0c1d" } },
+      { role: "assistant", content: "Sent to bob@example.com." },
+      { role: "user", content: "email carol@acme.io that lunch moved to noon" },
+      { role: "assistant", toolCall: { name: "send_email", args: { to: "carol@acme.io", subject: "lunch", body: "lunch moved to noon" } } },
+      { role: "tool", name: "send_email", content: { error: { code: "rejected_by_user", message: "the user rejected this action" } } },
+    ];
+    const wrong = await steeredAnswer(rejected, "OK, the email to bob@example.com was not sent.");
+    expect(wrong.attempts).toBe(2);
+    expect(wrong.text).toMatch(/^OK, the email to carol@acme\.io/);
+    expect(wrong.chunks.join("|")).not.toContain("bob");
+  });
+
   it("an answer with the right address is decoded once", async () => {
     const right = await answer("Done: your email to ops@example.com is sent.");
     expect(right.attempts).toBe(1);

@@ -50,6 +50,21 @@ function numberSources(messages: readonly ChatMessage[]): string[] {
 const currentTurn = (messages: readonly ChatMessage[]) => messages.slice(messages.findLastIndex((m) => m.role === "user") + 1);
 
 /**
+ * Where an answer's addresses may come from: this turn's request, calls and results. After Reject
+ * on an email to carol@…, an answer drawing on the whole conversation said "the email to bob@… was
+ * not sent", copying a real address of an earlier turn.
+ */
+const addressSources = (messages: readonly ChatMessage[]) =>
+  sourceTexts(
+    messages.slice(
+      Math.max(
+        0,
+        messages.findLastIndex((m) => m.role === "user"),
+      ),
+    ),
+  );
+
+/**
  * What an answer may quote. After a call, a whole argument or string result of this turn's calls:
  * the note is "oil change", not "car needs an" (run 13 quoted spans of the request: `Noted "Sam"`
  * for a note titled "a birthday present"). Otherwise a span of what the user wrote.
@@ -79,7 +94,7 @@ export class FreeAnswer {
   constructor(context: readonly ChatMessage[], options: { expect: Expect | null; retry: boolean }) {
     this.numbers = new NumberCopy(numberSources(context));
     this.quotes = new QuoteCopy(quoteSources(context));
-    this.addresses = new AddressCopy(sourceTexts(context));
+    this.addresses = new AddressCopy(addressSources(context));
     this.citation = new Citation(currentTurn(context).flatMap((m) => (m.role === "tool" ? [JSON.stringify(m.content)] : [])));
     this.expect = options.expect;
     this.retry = options.retry;
