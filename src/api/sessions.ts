@@ -18,6 +18,7 @@ import { CALLER_HEADER, inScope } from "../session/caller.ts";
 import { unwrap } from "../session/rpc.ts";
 import { type AppEnv, appKeyScope, callerOf, requireSessionToken, tokenSecret } from "./auth.ts";
 import { readJson } from "./body.ts";
+import { requireListedOrigin } from "./origins.ts";
 import { signToken, type TokenRequest } from "./tokens.ts";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -122,7 +123,7 @@ sessions.get("/:id/journal", async (c) => {
   return c.json(unwrap(await stub(c).readJournal(caller(c), after, limit)));
 });
 
-sessions.get("/:id/ws", async (c) => {
+sessions.get("/:id/ws", requireListedOrigin, async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new DormantError("invalid_request", "this route needs a WebSocket upgrade");
   }
