@@ -20,8 +20,15 @@ test("the turn runs with device: 'webgpu' on SwiftShader", async () => {
   await demo.context.close();
 });
 
-test("a real device.lost steps down from WebGPU to WASM and the turn still completes", async () => {
+test("auto does not prefer the software adapter over WASM unless the app asks for it", async () => {
   const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=auto&dtype=fp32`);
+  expect(await engineSettled(demo.page)).toMatchObject({ status: "ready", model: { backend: "wasm", dtype: "fp32" } });
+  await demo.context.close();
+});
+
+test("a real device.lost steps down from WebGPU to WASM and the turn still completes", async () => {
+  // Asked for: SwiftShader is the only WebGPU here, and this test needs a WebGPU rung above WASM.
+  const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=auto&fallbackAdapter=allow&dtype=fp32`);
   expect(await engineSettled(demo.page)).toMatchObject({ status: "ready", model: { backend: "webgpu" } });
   // GPUDevice.destroy() on the device ORT holds: the next run fails the way a lost GPU does.
   await injectFault(demo.page, "device_lost");

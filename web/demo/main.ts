@@ -88,7 +88,8 @@ async function main(): Promise<void> {
   const device = (params.get("device") ?? "auto") as "auto" | "webgpu" | "wasm";
   const dtype = (params.get("dtype") ?? "auto") as "auto" | "fp32" | "q8";
   const idle = Number(params.get("idleUnloadMs") ?? 5 * 60_000);
-  const engine = new Engine({ baseUrl: location.origin, device, dtype, idleUnloadMs: idle });
+  const fallbackAdapter = params.get("fallbackAdapter") === "allow" ? "allow" : "avoid";
+  const engine = new Engine({ baseUrl: location.origin, device, dtype, idleUnloadMs: idle, fallbackAdapter });
   const client = createClient({ baseUrl: location.origin, session: created.id, token: created.token, engine });
   const engineEvents: EngineEvent[] = [];
   const clientEvents: ClientEvent[] = [];

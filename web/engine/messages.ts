@@ -8,6 +8,8 @@ export interface EngineOptions {
   baseUrl: string;
   modelId: string;
   device: "auto" | DeviceBackend;
+  /** Whether `auto` may pick a software (fallback) WebGPU adapter over WASM; default avoid. */
+  fallbackAdapter?: "avoid" | "allow";
   dtype: "auto" | DeviceDtype;
   /** Unload the model after this long without a step (the device scales to zero too). */
   idleUnloadMs: number;

@@ -64,7 +64,8 @@ export class WorkerEngine {
       const file = model.files.find((f) => f.path === variant.file);
       if (file && (await this.cache.isCached([this.pins.pinned(model, file)]))) cached.add(file.path);
     }
-    this.rungs = planLadder(model, this.options, await probeCapabilities(cached));
+    const fallbackAllowed = this.options.device === "webgpu" || this.options.fallbackAdapter === "allow";
+    this.rungs = planLadder(model, this.options, await probeCapabilities(cached, fallbackAllowed));
     return this.rungs;
   }
 
