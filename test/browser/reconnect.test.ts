@@ -60,3 +60,36 @@ async function untilAnswered(baseUrl: string, session: SessionCreated, timeoutMs
   }
   throw new Error("the turn did not end after the reconnect");
 }
+
+test("two tabs of one session queue a message each while offline; the one left open delivers both, each once", async () => {
+  const context = await stack.browser.newContext();
+  const first = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=q8&lazy`, context);
+  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "open");
+  // A new tab of the app continues its session (the demo keeps it in localStorage).
+  const second = await openDemo(stack.browser, `${stack.server.url}/?device=wasm&dtype=q8&lazy`, context);
+  await second.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "open");
+  const session = await demoSession(first.page);
+  expect((await demoSession(second.page)).id).toBe(session.id);
+
+  await context.setOffline(true);
+  const queue = async (page: typeof first.page, text: string) => {
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "reconnecting");
+    await page.fill("#input", text);
+    await page.click("#composer button");
+  };
+  // Both at once: each tab's write must keep the other's message.
+  await Promise.all([queue(first.page, "hello from the first tab"), queue(second.page, "hello from the second tab")]);
+  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length === 2);
+  await second.page.close();
+  await context.setOffline(false);
+
+  const texts = async () =>
+    (await journal(stack.server.url, session)).flatMap((e) => (e.type === "user.message" ? [(e.payload as { text: string }).text] : []));
+  for (const deadline = Date.now() + 60_000; (await texts()).length < 2 && Date.now() < deadline; )
+    await new Promise((r) => setTimeout(r, 250));
+  expect((await texts()).sort()).toEqual(["hello from the first tab", "hello from the second tab"]);
+  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length === 0);
+  await new Promise((r) => setTimeout(r, 1000)); // nothing arrives twice later either
+  expect(await texts()).toHaveLength(2);
+  await context.close();
+});

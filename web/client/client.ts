@@ -93,6 +93,10 @@ class SessionClient implements Client {
       lastSeq: () => this.lastSeq,
       changed: (items) => this.emit({ type: "outbox", items }),
     });
+    // Another tab of this session queued or delivered a message.
+    globalThis.addEventListener?.("storage", (event: StorageEvent) => {
+      if (event.key === this.box.storageKey) this.delivery.otherTabChanged();
+    });
     this.connection = new Connection(options, {
       opened: () => {
         this.connection.write({ type: "hello", role: this.device ? "device" : "observer", afterSeq: this.lastSeq, device: this.deviceId });

@@ -12,7 +12,8 @@ export interface DeliveryLink {
 
 /**
  * Delivers the outbox to the session in order, exactly once (each item keeps its idempotency key),
- * resuming after drops and reloads.
+ * resuming after drops and reloads. Every tab of the session delivers the shared list; when two
+ * send the same item, the session appends it once and answers both.
  */
 export class Delivery {
   private readonly waiting = new Map<string, { resolve: (seq: number) => void; reject: (error: ClientError) => void }>();
@@ -24,12 +25,18 @@ export class Delivery {
   ) {}
 
   /** Queues `text` and resolves with its journal seq once the session acknowledged it. */
-  send(text: string): Promise<number> {
-    const item = this.box.add(text);
-    this.link.changed(this.box.list());
+  async send(text: string): Promise<number> {
+    const item = await this.box.add(text);
     const delivered = new Promise<number>((resolve, reject) => this.waiting.set(item.key, { resolve, reject }));
+    this.link.changed(this.box.list());
     void this.flush();
     return delivered;
+  }
+
+  /** Another tab changed the shared outbox: show it, and deliver what it queued if we can. */
+  otherTabChanged(): void {
+    this.link.changed(this.box.list());
+    void this.flush();
   }
 
   /** Delivers in order; stops at the first connection failure (the next open resumes). */
@@ -45,18 +52,18 @@ export class Delivery {
           const typed = toClientError(error, "request_refused");
           if (typed.code === "connection_closed") return;
           // Refused for good (e.g. too long): drop it rather than block every later message.
-          this.settle(item.key, (waiter) => waiter.reject(typed));
+          await this.settle(item.key, (waiter) => waiter.reject(typed));
           continue;
         }
-        this.settle(item.key, (waiter) => waiter.resolve(seq));
+        await this.settle(item.key, (waiter) => waiter.resolve(seq));
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  private settle(key: string, how: (waiter: { resolve: (seq: number) => void; reject: (error: ClientError) => void }) => void): void {
-    this.box.remove(key);
+  private async settle(key: string, how: (waiter: { resolve: (seq: number) => void; reject: (error: ClientError) => void }) => void) {
+    await this.box.remove(key);
     const waiter = this.waiting.get(key);
     if (waiter) how(waiter);
     this.waiting.delete(key);

@@ -16,11 +16,12 @@ const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /**
- * Reuses this tab's session across reloads; `?fresh` starts a new one. The demo app's data policy:
+ * Reuses this app's session across reloads and tabs (a new tab continues the conversation);
+ * `?fresh` starts a new one. The demo app's data policy:
  * hosted inference only after the person consents (`?hosted=never|ask|allow` to try the others).
  */
 async function session(): Promise<SessionCreated> {
-  const saved = sessionStorage.getItem("dormant.session");
+  const saved = localStorage.getItem("dormant.session");
   if (saved && !params.has("fresh")) return JSON.parse(saved) as SessionCreated;
   const policy = { hosted: params.get("hosted") ?? "ask" };
   // One person, their own actions: they approve them here (`?approver=separate` leaves it to an approver token).
@@ -32,7 +33,7 @@ async function session(): Promise<SessionCreated> {
   });
   if (!response.ok) throw new Error(`creating a session failed: HTTP ${response.status} ${await response.text()}`);
   const created = (await response.json()) as SessionCreated;
-  sessionStorage.setItem("dormant.session", JSON.stringify(created));
+  localStorage.setItem("dormant.session", JSON.stringify(created));
   return created;
 }
 
