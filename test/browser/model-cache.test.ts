@@ -51,6 +51,10 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   expect(warm).toMatchObject({ ok: true, model: { coldStart: { bytesDownloaded: 0 } } });
   expect(warm.ok && warm.model.coldStart.bytesFromCache).toBeGreaterThan(40_000_000);
   expect(second.artifactRequests()).toEqual([]);
+  // The page says so, instead of "not loaded".
+  expect(await second.page.textContent("#download-status")).toMatch(
+    /^loaded from this browser's cache \(\d+\.\d MiB\), nothing downloaded$/,
+  );
   expect(await second.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.isCached())).toBe(true);
 
   // Tampered: detected by its sha256, discarded, and only that file fetched again.

@@ -10,7 +10,7 @@ import {
   showConsentDialog,
   type TranscriptMessage,
 } from "../index.ts";
-import { badgeText, coldStartRows, describeState } from "./view.ts";
+import { badgeText, coldStartRows, describeState, filesLoaded } from "./view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -99,6 +99,8 @@ async function main(): Promise<void> {
   engine.on((event) => {
     engineEvents.push(event);
     if (event.type === "state") $("device").textContent = describeState(event.state);
+    // A load that needed no download sends no progress: say where the files came from.
+    if (event.type === "state" && event.state.status === "ready") $("download-status").textContent = filesLoaded(event.state.model);
     if (event.type === "ladder") log(`step down: ${event.reason}`);
     if (event.type === "cache") {
       const e = event.event;

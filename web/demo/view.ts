@@ -27,6 +27,13 @@ export function describeState(state: EngineState): string {
   }
 }
 
+/** The model files line once a load finished: what came over the network and what from this device. */
+export function filesLoaded(model: { coldStart: ColdStart }): string {
+  const { bytesDownloaded, bytesFromCache } = model.coldStart;
+  if (bytesDownloaded === 0) return `loaded from this browser's cache (${mib(bytesFromCache)}), nothing downloaded`;
+  return `downloaded ${mib(bytesDownloaded)}${bytesFromCache > 0 ? `, ${mib(bytesFromCache)} from cache` : ""}`;
+}
+
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 const mib = (value: number) => `${(value / 2 ** 20).toFixed(1)} MiB`;
 
