@@ -43,6 +43,10 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   const first = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=fp32`, context);
   expect(await engineSettled(first.page)).toMatchObject({ status: "ready" });
   expect(first.artifactRequests().length).toBeGreaterThanOrEqual(7);
+  // After the complete download the page says whether the browser will keep the files, as it decided.
+  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector("#persistence")?.textContent);
+  const persisted = await first.page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.storage.persisted());
+  expect(await first.page.textContent("#persistence")).toMatch(persisted ? /^Kept: / : /^May be evicted: /);
   await first.page.close();
 
   // Reload: every byte from Cache Storage, verified, and none over the network.

@@ -30,6 +30,7 @@ export interface PageGlobals {
     };
   };
   crossOriginIsolated: boolean;
+  navigator: { storage: { persisted(): Promise<boolean> } };
   document: {
     body: { hidden: boolean };
     activeElement: { textContent: string | null } | null;

@@ -113,7 +113,6 @@ export class ArtifactCache {
 
     // Before any byte is fetched: refuse what cannot fit, rather than half-fill the cache.
     const needed = missing.reduce((sum, f) => sum + f.bytes, 0);
-    await requestPersistence();
     await checkQuota(needed);
     await probeQuota(needed);
     const written: PinnedFile[] = [];
@@ -161,6 +160,8 @@ export class ArtifactCache {
       throw error;
     }
     out.downloadMs = performance.now() - downloadStarted - (out.verifyMs - verifyBefore);
+    // Once the files are whole, ask the browser to keep them; whether it will is worth telling.
+    emit({ type: "persistence", persisted: await requestPersistence() });
     return out;
   }
 

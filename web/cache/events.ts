@@ -1,4 +1,4 @@
-/** What the artifact cache reports while it works: download progress and repairs. */
+/** What the artifact cache reports while it works: download progress, repairs, and whether its files are kept. */
 export interface CacheProgress {
   url: string;
   loaded: number;
@@ -9,4 +9,8 @@ export interface CacheProgress {
   bytesTotal: number;
 }
 
-export type CacheEvent = ({ type: "progress" } & CacheProgress) | { type: "repaired"; url: string; reason: "corrupt" | "partial" };
+export type CacheEvent =
+  | ({ type: "progress" } & CacheProgress)
+  | { type: "repaired"; url: string; reason: "corrupt" | "partial" }
+  /** After a complete download: whether the browser agreed to keep this origin's files (persist()). */
+  | { type: "persistence"; persisted: boolean };

@@ -40,7 +40,10 @@ export async function probeQuota(bytes: number): Promise<void> {
 
 let persistence: Promise<boolean> | null = null;
 
-/** Asks once per page for persistent storage, so the browser does not evict the model first. */
+/**
+ * Asks once per page for persistent storage, so the browser does not evict the model under storage
+ * pressure. False means it may: the files can vanish between visits.
+ */
 export function requestPersistence(): Promise<boolean> {
   persistence ??= navigator.storage?.persist ? navigator.storage.persist().catch(() => false) : Promise.resolve(false);
   return persistence;

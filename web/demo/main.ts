@@ -111,6 +111,11 @@ async function main(): Promise<void> {
         $("download-status").textContent =
           `${e.filesDone}/${e.filesTotal} files · ${(e.bytesDone / 2 ** 20).toFixed(1)} / ${(e.bytesTotal / 2 ** 20).toFixed(1)} MiB`;
       } else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
+      else if (e.type === "persistence") {
+        $("persistence").textContent = e.persisted
+          ? "Kept: the browser agreed not to evict these files."
+          : "May be evicted: the browser can remove these files under storage pressure.";
+      }
     }
   });
   let dialog: (ConsentDialog & { opKey: string }) | null = null;
