@@ -22,7 +22,7 @@ import { type Access, admit, CALLER_HEADER, type Caller, type TenantScope } from
 import { Failpoints } from "./failpoints.ts";
 import { FrameRouter, oversize, refOf } from "./frame-router.ts";
 import { assemble, type LiveSession, Waker } from "./live-session.ts";
-import { readMeta, writeMeta } from "./meta.ts";
+import { MetaRow } from "./meta.ts";
 import { type RpcResult, rpcError } from "./rpc.ts";
 import { SCHEMA } from "./schema.ts";
 import { SessionSockets } from "./sockets.ts";
@@ -90,14 +90,15 @@ export class AgentSession extends DurableObject<Env> {
   async init(options: SessionOptions): Promise<RpcResult<{ id: string; tenant: string }>> {
     const id = this.ctx.id.toString();
     const sql = this.ctx.storage.sql;
-    const existing = readMeta(sql).meta;
+    const row = new MetaRow(sql);
+    const existing = row.read().meta;
     if (existing) {
       return existing.tenant === options.tenant
         ? { ok: true, value: { id, tenant: existing.tenant } }
         : rpcError(new DormantError("conflict", "session already exists"));
     }
     sql.exec(SCHEMA);
-    writeMeta(sql, { ...options, id, createdAt: Date.now() });
+    row.write({ ...options, id, createdAt: Date.now() });
     return this.rpc(null, "none", ({ store }) => {
       store.tx(() =>
         store.append("session.created", { tenant: options.tenant, policy: { ...options.policy }, selfApproval: options.selfApproval }),

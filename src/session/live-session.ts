@@ -5,7 +5,7 @@ import { defaultTools } from "../tools/registry.ts";
 import { AgentLoop } from "./agent-loop.ts";
 import { Approvals } from "./approvals.ts";
 import type { Failpoints } from "./failpoints.ts";
-import { readMeta } from "./meta.ts";
+import { MetaRow } from "./meta.ts";
 import { SCHEMA } from "./schema.ts";
 import { type SessionMeta, SessionStore } from "./session-store.ts";
 import type { SessionSockets } from "./sockets.ts";
@@ -77,7 +77,7 @@ export class Waker {
   private hydrate(trigger: WakeRecord["trigger"]): LiveSession {
     if (this.live) return this.live;
     const started = performance.now();
-    const { meta, rowsRead } = readMeta(this.sql);
+    const { meta, rowsRead } = new MetaRow(this.sql).read();
     if (!meta) throw new DormantError("session_not_initialized", "this session does not exist");
     this.sql.exec(SCHEMA); // Idempotent; adds tables and indexes a newer runtime introduced.
     this.live = this.build(meta);
