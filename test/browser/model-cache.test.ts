@@ -43,6 +43,13 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   const first = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=fp32`, context);
   expect(await engineSettled(first.page)).toMatchObject({ status: "ready" });
   expect(first.artifactRequests().length).toBeGreaterThanOrEqual(7);
+  // The size was announced before the first byte moved, and it is what then moved.
+  const cacheEvents = (await engineEvents(first.page)).flatMap((e) => (e.type === "cache" ? [e.event] : []));
+  expect(cacheEvents[0]).toMatchObject({ type: "plan", files: first.artifactRequests().length, bytesFromCache: 0 });
+  const ready = await first.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.state);
+  expect(ready.status === "ready" && ready.model.coldStart.bytesDownloaded).toBe(
+    (cacheEvents[0] as { bytesToDownload: number }).bytesToDownload,
+  );
   // After the complete download the page says whether the browser will keep the files, as it decided.
   await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector("#persistence")?.textContent);
   const persisted = await first.page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.storage.persisted());

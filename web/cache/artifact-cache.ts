@@ -115,6 +115,7 @@ export class ArtifactCache {
     const needed = missing.reduce((sum, f) => sum + f.bytes, 0);
     await checkQuota(needed);
     await probeQuota(needed);
+    emit({ type: "plan", files: missing.length, bytesToDownload: needed, bytesFromCache: out.bytesFromCache });
     const written: PinnedFile[] = [];
     const downloadStarted = performance.now();
     const verifyBefore = out.verifyMs;

@@ -10,6 +10,8 @@ export interface CacheProgress {
 }
 
 export type CacheEvent =
+  /** Before the first byte moves: how much will be downloaded, and how much is already here. */
+  | { type: "plan"; files: number; bytesToDownload: number; bytesFromCache: number }
   | ({ type: "progress" } & CacheProgress)
   | { type: "repaired"; url: string; reason: "corrupt" | "partial" }
   /** After a complete download: whether the browser agreed to keep this origin's files (persist()). */

@@ -110,6 +110,10 @@ async function main(): Promise<void> {
         bar.value = e.bytesDone;
         $("download-status").textContent =
           `${e.filesDone}/${e.filesTotal} files · ${(e.bytesDone / 2 ** 20).toFixed(1)} / ${(e.bytesTotal / 2 ** 20).toFixed(1)} MiB`;
+      } else if (e.type === "plan") {
+        const cached = e.bytesFromCache > 0 ? `; ${(e.bytesFromCache / 2 ** 20).toFixed(1)} MiB already here` : "";
+        $("download-status").textContent = `downloading ${(e.bytesToDownload / 2 ** 20).toFixed(1)} MiB (${e.files} files)${cached}`;
+        log(`download planned: ${e.bytesToDownload} bytes in ${e.files} files`);
       } else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
       else if (e.type === "persistence") {
         $("persistence").textContent = e.persisted
