@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { expect, test } from "vitest";
 import type { JournalEntry, SessionCreated } from "../../src/protocol/index.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
-import { demoSession, engineSettled, journal } from "./demo-session.ts";
+import { demoSession, engineSettled, journal, until } from "./demo-session.ts";
 
 // Approvals in the page (issue 16): the demo session lets its person approve their own actions, so
 // the page shows each parked action and decides it; an approver deciding over HTTP clears it too.
@@ -10,14 +10,6 @@ const stack = useDemoStack();
 
 const mailTo = async (tenant: string) =>
   ((await (await fetch(`${stack.server.url}/v1/dev/mailbox/${tenant}`)).json()) as { mail: { to: string; attempts: number }[] }).mail;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 240_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Sends `text` and waits for its approval card; returns the card's operation key. */
 async function parkEmail(page: Page, text: string, to: string): Promise<string> {
@@ -67,6 +59,7 @@ test("an email parks with its approval in the page: Approve sends it once, Rejec
   await until(
     async () => (after(await approved.rows(), first, "approval.granted").some((e) => e.type === "assistant.message") ? true : undefined),
     "the answer after the email",
+    240_000,
   );
   expect(await mailTo(approved.session.tenant)).toEqual([expect.objectContaining({ to: "bob@example.com", attempts: 1 })]);
   expect(await approved.page.locator(".dormant-approval").count()).toBe(0);
@@ -76,10 +69,14 @@ test("an email parks with its approval in the page: Approve sends it once, Rejec
   const rejecting = await freshSession(approved.context);
   const second = await parkEmail(rejecting.page, "email carol@acme.io that lunch moved to noon", "carol@acme.io");
   await rejecting.page.locator(".dormant-approval button.reject").click();
-  const rejected = await until(async () => {
-    const tail = after(await rejecting.rows(), second, "approval.rejected");
-    return tail.some((e) => e.type === "assistant.message") ? tail : undefined;
-  }, "the answer after the rejection");
+  const rejected = await until(
+    async () => {
+      const tail = after(await rejecting.rows(), second, "approval.rejected");
+      return tail.some((e) => e.type === "assistant.message") ? tail : undefined;
+    },
+    "the answer after the rejection",
+    240_000,
+  );
   expect(rejected.find((e) => e.opKey === second && e.type === "step.failed")!.payload).toMatchObject({
     error: { code: "rejected_by_user" },
   });
@@ -96,6 +93,6 @@ test("an email parks with its approval in the page: Approve sends it once, Rejec
   });
   expect(decided.status).toBe(200);
   await watched.page.locator(".dormant-approval").waitFor({ state: "detached", timeout: 30_000 });
-  await until(async () => ((await mailTo(watched.session.tenant)).length === sent + 1 ? true : undefined), "the approved mail");
+  await until(async () => ((await mailTo(watched.session.tenant)).length === sent + 1 ? true : undefined), "the approved mail", 240_000);
   await approved.context.close();
 });

@@ -16,6 +16,15 @@ export async function engineSettled(page: Page, timeout = 240_000): Promise<Engi
   return page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.state);
 }
 
+/** Polls `probe` until it returns a value (not undefined); throws after `timeoutMs` saying what it waited for. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const value = await probe();
+    if (value !== undefined) return value;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 export const engineEvents = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engineEvents);
 export const demoSession = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.session);
 

@@ -5,7 +5,7 @@ import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
 import { type JournalEntry, type ModelManifest, modelPin } from "../../src/protocol/index.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
-import { demoSession, engineSettled, journal } from "./demo-session.ts";
+import { demoSession, engineSettled, journal, until } from "./demo-session.ts";
 import type { PageGlobals } from "./page-globals.ts";
 
 // Consented hosted fallback in real Chromium against npm start's stack: wrangler dev, the local
@@ -18,14 +18,6 @@ const hostedRequests = async () =>
 
 async function rows(page: Page): Promise<JournalEntry[]> {
   return journal(stack.server.url, await demoSession(page));
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const count = (entries: JournalEntry[], type: string) => entries.filter((e) => e.type === type).length;

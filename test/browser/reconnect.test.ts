@@ -2,7 +2,7 @@ import type { WebSocketRoute } from "playwright-core";
 import { expect, test } from "vitest";
 import type { JournalEntry, SessionCreated } from "../../src/protocol/index.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
-import { demoSession, engineSettled, journal } from "./demo-session.ts";
+import { demoSession, engineSettled, journal, until } from "./demo-session.ts";
 import type { PageGlobals } from "./page-globals.ts";
 
 const stack = useDemoStack();
@@ -53,13 +53,11 @@ test("a dropped socket reconnects with backoff and resumes from the last seq: no
   await context.close();
 });
 
-async function untilAnswered(baseUrl: string, session: SessionCreated, timeoutMs = 60_000): Promise<JournalEntry[]> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+const untilAnswered = (baseUrl: string, session: SessionCreated): Promise<JournalEntry[]> =>
+  until(async () => {
     const rows = await journal(baseUrl, session);
-    if (rows.some((e) => e.type === "assistant.message" || e.type === "turn.failed")) return rows;
-  }
-  throw new Error("the turn did not end after the reconnect");
-}
+    return rows.some((e) => e.type === "assistant.message" || e.type === "turn.failed") ? rows : undefined;
+  }, "the turn to end after the reconnect");
 
 test("two tabs of one session queue a message each while offline; the one left open delivers both, each once", async () => {
   const context = await stack.browser.newContext();
@@ -85,8 +83,7 @@ test("two tabs of one session queue a message each while offline; the one left o
 
   const texts = async () =>
     (await journal(stack.server.url, session)).flatMap((e) => (e.type === "user.message" ? [(e.payload as { text: string }).text] : []));
-  for (const deadline = Date.now() + 60_000; (await texts()).length < 2 && Date.now() < deadline; )
-    await new Promise((r) => setTimeout(r, 250));
+  await until(async () => ((await texts()).length >= 2 ? true : undefined), "both queued messages");
   expect((await texts()).sort()).toEqual(["hello from the first tab", "hello from the second tab"]);
   await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.outbox.length === 0);
   await new Promise((r) => setTimeout(r, 1000)); // nothing arrives twice later either
