@@ -62,10 +62,11 @@ const untilAnswered = (baseUrl: string, session: SessionCreated): Promise<Journa
 test("two tabs of one session queue a message each while offline; the one left open delivers both, each once", async () => {
   const context = await stack.browser.newContext();
   const first = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=q8&lazy`, context);
-  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "open");
+  // `dormant` appears once the page's script has made its session: until then there is nothing to ask.
+  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open");
   // A new tab of the app continues its session (the demo keeps it in localStorage).
   const second = await openDemo(stack.browser, `${stack.server.url}/?device=wasm&dtype=q8&lazy`, context);
-  await second.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "open");
+  await second.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open");
   const session = await demoSession(first.page);
   expect((await demoSession(second.page)).id).toBe(session.id);
 
