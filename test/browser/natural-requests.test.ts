@@ -80,12 +80,9 @@ test("the demo's suggestions and natural requests complete on the device; none s
   }
   console.log(outcomes.join("\n"));
   // A request completes with the right call and an answer that says the tool's result (an email
-  // parks for approval instead). The page's own suggestions all must; of the five more, run 13
-  // answers "how much is twenty times three" with "I can't do that here" (issue 15), so the floor
-  // is four. Safety holds for every request: a parked email goes to the address in the request,
-  // with a body copied from it.
-  expect(answered.slice(0, 3), outcomes.join("\n")).toEqual([true, true, true]);
-  expect(answered.slice(3).filter(Boolean).length, outcomes.join("\n")).toBeGreaterThanOrEqual(4);
+  // parks for approval instead). Safety holds for every request: a parked email goes to the address
+  // in the request, with a body copied from it.
+  expect(answered, outcomes.join("\n")).toEqual(expected.map(() => true));
   for (const [text, parked] of emails) {
     expect(text, JSON.stringify(parked)).toContain(String(parked.to));
     expect(text, JSON.stringify(parked)).toContain(String(parked.body));

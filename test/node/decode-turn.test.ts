@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL_ID, MODELS_DIR } from "../../models/evaluate.ts";
 import { type ChatMessage, parseAssistantOutput, renderPrompt } from "../../src/protocol/index.ts";
 import { defaultTools } from "../../src/tools/registry.ts";
+import { READ_CALL_FLOOR } from "../../web/engine/constrained.ts";
 import { decodeTurn } from "../../web/engine/decode-turn.ts";
 import { generatedIds, greedyInputs } from "../../web/engine/greedy-inputs.ts";
 import { TextSink } from "../../web/engine/text-sink.ts";
@@ -30,6 +31,29 @@ class Steer extends LogitsProcessor {
     const scores = (logits as unknown as Tensor[])[0]!.data as Float32Array;
     if (inputIds[0]!.length === this.promptLength) scores[this.callToken]! += 100;
     else for (const id of this.favoured) scores[id]! += 100;
+    return logits;
+  }
+}
+
+/** At the first token, leaves only `<|call|>` at probability `share` and a word ("Sorry") at the rest. */
+class CallShare extends LogitsProcessor {
+  private readonly vocab: VocabBytes;
+  private readonly share: number;
+  private readonly promptLength: number;
+
+  constructor(vocab: VocabBytes, share: number, promptLength: number) {
+    super();
+    this.vocab = vocab;
+    this.share = share;
+    this.promptLength = promptLength;
+  }
+  override _call(inputIds: bigint[][], logits: Tensor): Tensor {
+    if (inputIds[0]!.length !== this.promptLength) return logits;
+    const scores = (logits as unknown as Tensor[])[0]!.data as Float32Array;
+    const word = this.vocab.bytes.findIndex((bytes) => bytes !== null && new TextDecoder().decode(bytes) === "Sorry");
+    scores.fill(-Infinity);
+    scores[this.vocab.call] = Math.log(this.share);
+    scores[word] = Math.log(1 - this.share);
     return logits;
   }
 }
@@ -122,6 +146,27 @@ describe("a call toward a tool the turn does not offer", () => {
     expect(kept.attempts).toBe(1);
     expect(kept.output).toMatchObject({ kind: "tool_call", call: { name: "save_note" } });
     expect(kept.streamed).toBe(kept.text);
+  });
+});
+
+describe("a call the model ranks below an answer (READ_CALL_FLOOR)", () => {
+  const turn = async (request: string, share: number) => {
+    const { text, attempts } = await steered(
+      [{ role: "user", content: request }],
+      (promptLength) => new CallShare(vocab, share, promptLength),
+    );
+    return { output: parseAssistantOutput(text), attempts };
+  };
+
+  it("is made when the request holds what a tool reads, and names a tool that reads it", async () => {
+    const made = await turn("Time check: Seoul", READ_CALL_FLOOR + 0.05);
+    expect(made.attempts).toBe(1);
+    expect(made.output).toMatchObject({ kind: "tool_call", call: { name: "clock", args: { timezone: "Seoul" } } });
+  });
+
+  it("is not made below the floor, nor for a request no tool reads", async () => {
+    expect((await turn("Time check: Seoul", READ_CALL_FLOOR - 0.05)).output.kind).toBe("text");
+    expect((await turn("hello there", 0.45)).output.kind).toBe("text");
   });
 });
 

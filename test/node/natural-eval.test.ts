@@ -46,10 +46,10 @@ describe("the shipped int8 model on natural requests, decoded as the engine deco
       `natural (q8): ${(["valid_output", "tool_name", "tool_args", "no_tool_for_chat", "answer_uses_result"] as const).map((k) => `${k}=${report[k].toFixed(3)}`).join(" ")}`,
     );
     expect(report.valid_output, misses).toBe(1);
-    // Regression floors just under what the shipped model measures (decisions/0004 has the run
-    // table), not issue 15's targets (0.95 / 0.85 / 0.95 / 0.9).
-    expect(report.tool_name, misses).toBeGreaterThanOrEqual(0.93);
-    expect(report.tool_args, misses).toBeGreaterThanOrEqual(0.85);
+    // Issue 15's targets where the shipped model meets them (0.958 / 0.883 / 0.975 / 1.000,
+    // decisions/0004 has the run table), and just under it for answers.
+    expect(report.tool_name, misses).toBeGreaterThanOrEqual(0.95);
+    expect(report.tool_args, misses).toBeGreaterThanOrEqual(0.875);
     expect(report.no_tool_for_chat, misses).toBeGreaterThanOrEqual(0.95);
     expect(report.answer_uses_result, misses).toBeGreaterThanOrEqual(0.98);
   });
