@@ -1,11 +1,14 @@
 // npm run build: bundles web/ for the browser and lays out web/dist, the Worker's static assets:
 //   /             demo page          /assets/   demo and engine-worker bundles
 //   /models/      manifest + files   /ort/      onnxruntime-web's wasm, in parts, with runtime.json
+// and web/package/lib, the SDK an app installs (`npm pack ./web/package`): ESM + .d.ts.
 
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
+import { promisify } from "node:util";
 import { build } from "esbuild";
 import type { ModelManifest, RuntimeManifest } from "../src/protocol/index.ts";
 
@@ -37,6 +40,27 @@ async function bundle(out: Output): Promise<void> {
     write: false,
   });
   for (const file of result.outputFiles) out.set(relative(OUT, file.path), file.contents);
+}
+
+/**
+ * The package's code: the headless SDK and the element (code they share goes to a chunk), and its
+ * types from tsc. No assets: the engine, model and runtime files stay on the asset origin (decisions/0010).
+ */
+async function library(): Promise<void> {
+  const lib = join(ROOT, "web", "package", "lib");
+  await rm(lib, { recursive: true, force: true });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: { index: "web/index.ts", element: "web/element/define.ts" },
+    outdir: lib,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    logLevel: "warning",
+  });
+  await promisify(execFile)(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "web", "tsconfig.lib.json")]);
 }
 
 async function ortRuntime(out: Output): Promise<RuntimeManifest> {
@@ -82,7 +106,7 @@ async function sync(out: Output): Promise<number> {
 async function main(): Promise<void> {
   const started = performance.now();
   const out: Output = new Map();
-  await bundle(out);
+  await Promise.all([bundle(out), library()]);
   const runtime = await ortRuntime(out);
   out.set("index.html", await readFile(join(ROOT, "web", "demo", "index.html")));
   out.set("assets/style.css", await readFile(join(ROOT, "web", "demo", "style.css")));
@@ -95,6 +119,9 @@ async function main(): Promise<void> {
   }
   // Cross-origin isolation lets ORT use SharedArrayBuffer (threaded WASM); manifests are never
   // cached by HTTP so a new pin is seen at once, while pinned files are verified by digest anyway.
+  // The engine, model and runtime files are public and fetched by apps on other origins, isolated
+  // or not: CORS for any origin (no credentials) and CORP cross-origin (decisions/0010).
+  const shared = ["  ! Cross-Origin-Resource-Policy", "  Cross-Origin-Resource-Policy: cross-origin", "  Access-Control-Allow-Origin: *"];
   out.set(
     "_headers",
     text(
@@ -103,6 +130,7 @@ async function main(): Promise<void> {
         "  Cross-Origin-Opener-Policy: same-origin",
         "  Cross-Origin-Embedder-Policy: require-corp",
         "  Cross-Origin-Resource-Policy: same-origin",
+        ...["/assets/*", "/models/*", "/ort/*"].flatMap((path) => [path, ...shared]),
         "/models/manifest.json",
         "  Cache-Control: no-store",
         "/ort/runtime.json",

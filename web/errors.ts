@@ -13,7 +13,9 @@ export type ClientErrorCode =
   | "generation_failed"
   | "engine_unloaded"
   | "connection_closed"
-  | "request_refused";
+  | "request_refused"
+  /** The app gave the element no session: its token provider or endpoint failed or is missing. */
+  | "no_session";
 
 export class ClientError extends Error {
   readonly code: ClientErrorCode;

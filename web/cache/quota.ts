@@ -25,7 +25,8 @@ export async function probeQuota(bytes: number): Promise<void> {
   const name = "dormant-quota-probe";
   try {
     const cache = await caches.open(name);
-    await cache.put("/__quota-probe", new Response(new Uint8Array(Math.ceil(bytes * HEADROOM))));
+    // Absolute: a worker started from a blob (another origin's engine, page-engine.ts) has no base URL.
+    await cache.put("https://dormant.invalid/quota-probe", new Response(new Uint8Array(Math.ceil(bytes * HEADROOM))));
   } catch (error) {
     if (error instanceof DOMException && error.name === "QuotaExceededError") {
       throw new ClientError("quota_exceeded", `model files need ${bytes} bytes but this origin's storage quota cannot hold them`, {

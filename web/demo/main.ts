@@ -1,16 +1,8 @@
 import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
-import {
-  type ClientEvent,
-  type ConsentDialog,
-  createClient,
-  Engine,
-  type EngineEvent,
-  renderApprovals,
-  renderHostedBadge,
-  showConsentDialog,
-  type TranscriptMessage,
-} from "../index.ts";
-import { badgeText, coldStartRows, describeState, filesLoaded } from "./view.ts";
+import { type ClientEvent, createClient, Engine, type EngineEvent, renderApprovals, renderHostedBadge } from "../index.ts";
+import { consentPrompter } from "../ui/consent-prompt.ts";
+import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
+import { coldStartRows, describeState, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -43,45 +35,8 @@ function log(text: string): void {
   $("engine-log").prepend(item);
 }
 
-function render(message: TranscriptMessage): void {
-  document.querySelector(`[data-stream="${message.opKey}"]`)?.remove();
-  const item = document.createElement("li");
-  item.className = message.role;
-  item.dataset.seq = String(message.seq);
-  item.textContent = message.text;
-  const badge = badgeText(message.origin);
-  if (badge) {
-    const span = document.createElement("span");
-    span.className = `badge ${message.origin?.kind ?? ""}`;
-    span.dataset.origin = message.origin?.kind ?? "";
-    span.textContent = badge;
-    item.append(span);
-  }
-  $("messages").append(item);
-}
-
-function stream(opKey: string, text: string): void {
-  let item = document.querySelector<HTMLElement>(`[data-stream="${opKey}"]`);
-  if (!item) {
-    item = document.createElement("li");
-    item.className = "assistant streaming";
-    item.dataset.stream = opKey;
-    $("messages").append(item);
-  }
-  item.textContent = text;
-}
-
 function showColdStart(coldStart: ColdStart, extra: Record<string, number | null>): void {
-  const body = $("cold-start").querySelector("tbody")!;
-  body.replaceChildren(
-    ...coldStartRows(coldStart, extra).map(([label, value]) => {
-      const row = document.createElement("tr");
-      row.innerHTML = "<td></td><td></td>";
-      row.cells[0]!.textContent = label;
-      row.cells[1]!.textContent = value;
-      return row;
-    }),
-  );
+  renderRows($("cold-start").querySelector("tbody")!, coldStartRows(coldStart, extra));
 }
 
 async function main(): Promise<void> {
@@ -104,25 +59,18 @@ async function main(): Promise<void> {
     if (event.type === "ladder") log(`step down: ${event.reason}`);
     if (event.type === "cache") {
       const e = event.event;
+      const line = downloadLine(e);
+      if (line) $("download-status").textContent = line;
       if (e.type === "progress") {
         const bar = $<HTMLProgressElement>("bytes-progress");
         bar.max = Math.max(1, e.bytesTotal);
         bar.value = e.bytesDone;
-        $("download-status").textContent =
-          `${e.filesDone}/${e.filesTotal} files · ${(e.bytesDone / 2 ** 20).toFixed(1)} / ${(e.bytesTotal / 2 ** 20).toFixed(1)} MiB`;
-      } else if (e.type === "plan") {
-        const cached = e.bytesFromCache > 0 ? `; ${(e.bytesFromCache / 2 ** 20).toFixed(1)} MiB already here` : "";
-        $("download-status").textContent = `downloading ${(e.bytesToDownload / 2 ** 20).toFixed(1)} MiB (${e.files} files)${cached}`;
-        log(`download planned: ${e.bytesToDownload} bytes in ${e.files} files`);
-      } else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
-      else if (e.type === "persistence") {
-        $("persistence").textContent = e.persisted
-          ? "Kept: the browser agreed not to evict these files."
-          : "May be evicted: the browser can remove these files under storage pressure.";
-      }
+      } else if (e.type === "plan") log(`download planned: ${e.bytesToDownload} bytes in ${e.files} files`);
+      else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
+      else if (e.type === "persistence") $("persistence").textContent = persistenceLine(e.persisted);
     }
   });
-  let dialog: (ConsentDialog & { opKey: string }) | null = null;
+  const askConsent = consentPrompter(client, { onError: (error) => log(error.message) });
   const retry = $<HTMLButtonElement>("retry-device");
   retry.addEventListener("click", () => {
     retry.disabled = true;
@@ -143,22 +91,7 @@ async function main(): Promise<void> {
     if (event.type === "outbox") $("outbox").textContent = event.items.length ? `${event.items.length} message(s) waiting to be sent` : "";
     if (event.type === "consent") {
       renderHostedBadge($("hosted-badge"), event.grants, (id) => void client.revokeConsent(id).catch((error: Error) => log(error.message)));
-      const request = event.pending[0];
-      // One question at a time; a step that found another way closes its question.
-      if (dialog && !event.pending.some((p) => p.opKey === dialog?.opKey)) {
-        dialog.close();
-        dialog = null;
-      }
-      if (request && !dialog) {
-        const shown = Object.assign(showConsentDialog(request), { opKey: request.opKey });
-        dialog = shown;
-        void shown.decision
-          .then((decision) => {
-            if (dialog === shown) dialog = null;
-            if (client.consent.pending.has(request.opKey)) return client.decideConsent(request.opKey, decision);
-          })
-          .catch((error: Error) => log(error.message));
-      }
+      askConsent(event.pending);
     }
     if (event.type === "approvals") {
       renderApprovals($("approvals"), event.pending, (opKey, decision) =>
@@ -166,8 +99,8 @@ async function main(): Promise<void> {
       );
     }
     if (event.type === "status") $("connection").textContent = event.status;
-    if (event.type === "message") render(event.message);
-    if (event.type === "delta") stream(event.opKey, client.streaming.get(event.opKey) ?? "");
+    if (event.type === "message") renderMessage($("messages"), event.message);
+    if (event.type === "delta") renderDraft($("messages"), event.opKey, client.streaming.get(event.opKey) ?? "");
     if (event.type === "error") log(`${event.error.code}: ${event.error.message}`);
     if (event.type === "step" && event.result.coldStart) {
       // The server half of the cold start: the session's first wake (constructor → hydrate → event).

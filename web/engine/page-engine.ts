@@ -7,6 +7,17 @@ type Listener = (event: EngineEvent) => void;
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onToken?: (text: string) => void };
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 
+/**
+ * A page may only start a worker from its own origin. When the engine's assets live on another
+ * origin (an app embedding dormant), a same-origin blob imports the engine module from there, so the
+ * app copies nothing and always runs the worker that matches the assets (decisions/0010). The asset
+ * origin answers that import with CORS (web/build.ts writes the headers).
+ */
+function workerScript(url: URL): URL | string {
+  if (url.origin === location.origin) return url;
+  return URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: "text/javascript" }));
+}
+
 export const DEFAULT_ENGINE_OPTIONS = { modelId: "dormant-agent-tiny", device: "auto", dtype: "auto", idleUnloadMs: 5 * 60_000 } as const;
 
 /**
@@ -31,7 +42,7 @@ export class Engine {
   }
 
   private spawn(options: EngineOptions): void {
-    this.worker = new Worker(this.workerUrl, { type: "module", name: "dormant-engine" });
+    this.worker = new Worker(workerScript(new URL(this.workerUrl, location.href)), { type: "module", name: "dormant-engine" });
     this.worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => this.receive(event.data));
     void this.request({ type: "configure", options });
   }

@@ -2,7 +2,7 @@ import type { ConsentDecision, ConsentRequest } from "../../src/protocol/index.t
 
 export interface ConsentDialogOptions {
   /** Where the dialog is attached; default document.body. */
-  parent?: HTMLElement;
+  parent?: ParentNode;
   /** Extra class for theming; the dialog also reads --dormant-* CSS custom properties. */
   className?: string;
 }

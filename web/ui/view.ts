@@ -1,5 +1,7 @@
 import type { ColdStart } from "../../src/protocol/index.ts";
-import type { EngineState, MessageOrigin } from "../index.ts";
+import type { CacheEvent } from "../cache/events.ts";
+import type { MessageOrigin } from "../client/transcript.ts";
+import type { EngineState } from "../engine/messages.ts";
 
 /** The badge on a message: which device model (by digest) or hosted provider computed it. */
 export function badgeText(origin: MessageOrigin | null): string | null {
@@ -35,7 +37,7 @@ export function filesLoaded(model: { coldStart: ColdStart }): string {
 }
 
 const ms = (value: number) => `${value.toFixed(0)} ms`;
-const mib = (value: number) => `${(value / 2 ** 20).toFixed(1)} MiB`;
+export const mib = (value: number) => `${(value / 2 ** 20).toFixed(1)} MiB`;
 
 export function coldStartRows(c: ColdStart, extra: Record<string, number | null>): [string, string][] {
   const rows: [string, string][] = [
@@ -50,4 +52,18 @@ export function coldStartRows(c: ColdStart, extra: Record<string, number | null>
   ];
   for (const [label, value] of Object.entries(extra)) if (value !== null) rows.push([label, ms(value)]);
   return rows;
+}
+
+/** The model files line for a cache event, in words; null for events that only go to a log. */
+export function downloadLine(e: CacheEvent): string | null {
+  if (e.type === "progress") return `${e.filesDone}/${e.filesTotal} files · ${mib(e.bytesDone)} / ${mib(e.bytesTotal)}`;
+  if (e.type === "plan")
+    return `downloading ${mib(e.bytesToDownload)} (${e.files} files)${e.bytesFromCache > 0 ? `; ${mib(e.bytesFromCache)} already here` : ""}`;
+  return null;
+}
+
+export function persistenceLine(persisted: boolean): string {
+  return persisted
+    ? "Kept: the browser agreed not to evict these files."
+    : "May be evicted: the browser can remove these files under storage pressure.";
 }
