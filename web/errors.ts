@@ -5,6 +5,8 @@ export type ClientErrorCode =
   | "offline"
   /** Files this device had cached are gone (the browser evicted them, or the user cleared them). */
   | "cache_cleared"
+  /** Model files are missing and the person has not chosen to download them (EngineOptions.download "ask"). */
+  | "download_needed"
   | "download_failed"
   | "manifest_invalid"
   | "device_unavailable"

@@ -7,7 +7,8 @@ export const HOSTED_PREFIX = "hosted:";
 
 /** Why a device cannot serve a step; the consent dialog shows the plain words. */
 export const DEVICE_UNAVAILABLE_REASONS = {
-  cache_cleared: "model cache was cleared",
+  cache_cleared: "the browser removed the model files from this device",
+  not_downloaded: "the model is not downloaded on this device yet",
   device_lost: "the device's GPU stopped working",
   memory_pressure: "this device is short of memory",
   invalid_artifact: "the model files failed verification",

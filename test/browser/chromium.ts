@@ -29,7 +29,7 @@ export interface DemoPage {
   consoleLog: string[];
 }
 
-/** Opens the demo in a fresh profile and counts every model/ORT byte that crosses the network. */
+/** Opens the demo (in a fresh profile unless given a context) and counts every model/ORT byte that crosses the network. */
 export async function openDemo(browser: Browser, url: string, context?: BrowserContext): Promise<DemoPage> {
   context ??= await browser.newContext();
   const page = await context.newPage();
@@ -43,7 +43,11 @@ export async function openDemo(browser: Browser, url: string, context?: BrowserC
     const path = new URL(request.url()).pathname;
     if (/^\/(models\/dormant-agent-tiny|ort)\/.+/.test(path) && path !== "/ort/runtime.json") requests.push(path);
   });
-  await page.goto(url);
+  // The demo asks before any model byte moves (decisions/0010); tests of everything else start from
+  // a download already chosen (`download=auto`), and the tests of that choice pass `download=ask`.
+  const target = new URL(url);
+  if (!target.searchParams.has("download")) target.searchParams.set("download", "auto");
+  await page.goto(target.href);
   return { context, page, cdp, artifactRequests: () => [...requests], consoleLog };
 }
 

@@ -3,12 +3,12 @@ import type { JournalEntry, JournalPage, ModelManifest, SessionCreated, StepRunt
 import type { EngineState } from "../../web/engine/messages.ts";
 import type { PageGlobals } from "./page-globals.ts";
 
-/** Waits until the demo's engine settles (ready, unavailable or failed) and returns that state. */
+/** Waits until the demo's engine settles (ready, unavailable, failed, or waiting for the person to download) and returns that state. */
 export async function engineSettled(page: Page, timeout = 240_000): Promise<EngineState> {
   await page.waitForFunction(
     () => {
       const status = (globalThis as unknown as PageGlobals).dormant?.engine.state.status;
-      return status === "ready" || status === "unavailable" || status === "failed";
+      return status === "ready" || status === "unavailable" || status === "failed" || status === "needs_download";
     },
     null,
     { timeout },

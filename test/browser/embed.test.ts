@@ -100,6 +100,14 @@ describe("the example app on its own origin", () => {
       const page = await context.newPage();
       await page.goto(`${APP}/${isolated ? "?isolated" : ""}`);
       expect(await page.evaluate(() => (globalThis as unknown as EmbedPage).crossOriginIsolated)).toBe(isolated);
+      // A first visit: the element says what it would download and waits for the person.
+      const notice = page.locator("dormant-chat [part=notice]");
+      await notice.filter({ hasText: "download" }).waitFor({ timeout: 60_000 });
+      expect(await notice.textContent()).toMatch(
+        /^The assistant can run on this device: download \d+\.\d MiB once, or continue hosted \(asks first\)\.$/,
+      );
+      expect(fetched.filter((url) => /\/(models\/dormant-agent-tiny|ort)\/.+\.(onnx|part\d)$/.test(url))).toEqual([]);
+      await page.locator("dormant-chat [part=retry]", { hasText: /^Download \(\d+\.\d MiB\)$/ }).click();
       const answer = await askInElement(page, "what's 12 times 7?", "84");
       expect(answer.origin).toBe("device");
       // The engine, model and runtime came from the asset origin (the API's), not the app's.

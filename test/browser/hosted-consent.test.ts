@@ -78,7 +78,7 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
   await send(page, "what is 12 * 7?");
   const dialog = page.locator("dialog.dormant-consent[open]");
   await dialog.waitFor({ timeout: 120_000 });
-  expect(await dialog.textContent()).toContain("model cache was cleared");
+  expect(await dialog.textContent()).toContain("the browser removed the model files from this device");
   expect(await dialog.textContent()).toContain("local/dormant-agent-tiny");
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent)).toBe("Not now");
   expect(await hostedRequests()).toBe(sentBefore);

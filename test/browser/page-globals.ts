@@ -30,7 +30,9 @@ export interface PageGlobals {
     };
   };
   crossOriginIsolated: boolean;
-  navigator: { storage: { persisted(): Promise<boolean> } };
+  navigator: {
+    storage: { persisted(): Promise<boolean>; estimate(): Promise<{ usage?: number; quota?: number; usageDetails?: { caches?: number } }> };
+  };
   document: {
     body: { hidden: boolean };
     activeElement: { textContent: string | null } | null;

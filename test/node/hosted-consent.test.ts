@@ -99,7 +99,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     expect(requested.opKey).toBe(opKey);
     expect(requested.payload).toMatchObject({
       reason: "cache_cleared",
-      reasonText: "model cache was cleared",
+      reasonText: "the browser removed the model files from this device",
       provider: "local",
       dataClasses: ["messages"],
       policyVersion: 1,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { ManifestModel } from "../../src/protocol/index.ts";
-import { canStepDown, type DeviceCapabilities, isResourceFailure, planLadder, rungName } from "../../web/engine/ladder.ts";
+import { canStepDown, type DeviceCapabilities, isResourceFailure, planLadder, rungName, rungsAfter } from "../../web/engine/ladder.ts";
 import type { EngineOptions } from "../../web/engine/messages.ts";
 import { ClientError } from "../../web/errors.ts";
 
@@ -83,7 +83,7 @@ describe("memory ladder", () => {
     expect(isResourceFailure(new Error("the zoom level is invalid"))).toBe(false);
   });
 
-  test("WebGPU falls to the next rung on any runtime failure, WASM only under pressure, our typed errors never", () => {
+  test("WebGPU falls to the next rung on any runtime failure, WASM only under pressure, of our typed errors only a full quota", () => {
     const webgpu = { backend: "webgpu", dtype: "fp32", contextLength: 256 } as const;
     const wasm = { backend: "wasm", dtype: "q8", contextLength: 256 } as const;
     const shaderBug = new Error("failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: program_manager.cc:55 shader compilation failed");
@@ -92,7 +92,24 @@ describe("memory ladder", () => {
     expect(canStepDown(wasm, new RangeError("WebAssembly.Memory(): could not allocate memory"))).toBe(true);
     for (const rung of [webgpu, wasm]) {
       expect(canStepDown(rung, new ClientError("integrity_mismatch", "sha256 differs"))).toBe(false);
-      expect(canStepDown(rung, new ClientError("quota_exceeded", "out of memory in the cache quota"))).toBe(false);
+      expect(canStepDown(rung, new ClientError("offline", "the network is unreachable"))).toBe(false);
+      expect(canStepDown(rung, new ClientError("quota_exceeded", "model files need 47 MB"))).toBe(true);
     }
+  });
+
+  test("files that do not fit take every rung of that dtype; a lost GPU every WebGPU rung", () => {
+    const ladder = planLadder(model, options, gpu);
+    const fp32 = ladder[0]!;
+    expect(rungsAfter(ladder, fp32, new ClientError("quota_exceeded", "model files need 47 MB")).map(rungName)).toEqual([
+      "webgpu/q8@256",
+      "webgpu/q8@128",
+      "wasm/q8@256",
+      "wasm/q8@128",
+    ]);
+    expect(rungsAfter(ladder, fp32, new Error("GPUDevice was lost: destroyed")).map(rungName)).toEqual([
+      "wasm/fp32@256",
+      "wasm/q8@256",
+      "wasm/q8@128",
+    ]);
   });
 });

@@ -18,6 +18,14 @@ export interface CacheLoad {
   bytesFromCache: number;
 }
 
+/** What a load would have to download: before any byte moves, so the person can be asked. */
+export interface DownloadPlan {
+  files: number;
+  bytes: number;
+  /** Some missing file was stored here before (its metadata row survived the entry). */
+  returning: boolean;
+}
+
 interface StoredMeta {
   sha256: string;
   bytes: number;
@@ -28,7 +36,8 @@ interface StoredMeta {
  * Pinned artifacts in Cache Storage, with a metadata row per file in IndexedDB (idb-keyval). A file
  * is used only after its bytes hash to the pin — on every load, not just after download — so a
  * tampered, truncated or stale entry is discarded and fetched again (or refused when offline).
- * A row written only after a complete `put` marks it whole: an entry without one is a partial write.
+ * A row is written after each complete `put`; an entry whose row is gone (IndexedDB alone was
+ * cleared) is still used when its bytes hash to the pin, and gets its row back.
  */
 export class ArtifactCache {
   private readonly cacheName: string;
@@ -65,6 +74,25 @@ export class ArtifactCache {
     return true;
   }
 
+  /** What `load` would download now; reads entries' presence only, no bytes moved or hashed. */
+  async plan(files: PinnedFile[]): Promise<DownloadPlan> {
+    const cache = await caches.open(this.cacheName);
+    const plan: DownloadPlan = { files: 0, bytes: 0, returning: false };
+    for (const file of files) {
+      if (await cache.match(file.url)) continue;
+      plan.files++;
+      plan.bytes += file.bytes;
+      plan.returning ||= (await get<StoredMeta>(file.url, this.meta)) !== undefined;
+    }
+    return plan;
+  }
+
+  /** Before any byte is fetched: `quota_exceeded` when `bytes` cannot fit, rather than half-fill the cache. */
+  async ensureRoom(bytes: number): Promise<void> {
+    await checkQuota(bytes);
+    await probeQuota(await caches.open(this.cacheName), bytes);
+  }
+
   async delete(files: PinnedFile[]): Promise<void> {
     const cache = await caches.open(this.cacheName);
     for (const file of files) {
@@ -97,9 +125,11 @@ export class ArtifactCache {
       }
       const bytes = new Uint8Array(await response.arrayBuffer());
       const verifyStarted = performance.now();
-      const intact = meta?.sha256 === file.sha256 && bytes.length === file.bytes && (await sha256Hex(bytes)) === file.sha256;
+      const intact =
+        (meta === undefined || meta.sha256 === file.sha256) && bytes.length === file.bytes && (await sha256Hex(bytes)) === file.sha256;
       out.verifyMs += performance.now() - verifyStarted;
       if (intact) {
+        if (!meta) await this.remember(file, bytes.length);
         out.files.set(file.url, bytes);
         out.bytesFromCache += bytes.length;
         continue;
@@ -111,10 +141,8 @@ export class ArtifactCache {
     out.cacheLookupMs = performance.now() - lookupStarted - out.verifyMs;
     if (missing.length === 0) return out;
 
-    // Before any byte is fetched: refuse what cannot fit, rather than half-fill the cache.
     const needed = missing.reduce((sum, f) => sum + f.bytes, 0);
-    await checkQuota(needed);
-    await probeQuota(needed);
+    await this.ensureRoom(needed);
     emit({ type: "plan", files: missing.length, bytesToDownload: needed, bytesFromCache: out.bytesFromCache });
     const written: PinnedFile[] = [];
     const downloadStarted = performance.now();
@@ -178,6 +206,10 @@ export class ArtifactCache {
       }
       throw error;
     }
-    await set(file.url, { sha256: file.sha256, bytes: bytes.length, storedAt: Date.now() } satisfies StoredMeta, this.meta);
+    await this.remember(file, bytes.length);
+  }
+
+  private remember(file: PinnedFile, bytes: number): Promise<void> {
+    return set(file.url, { sha256: file.sha256, bytes, storedAt: Date.now() } satisfies StoredMeta, this.meta);
   }
 }

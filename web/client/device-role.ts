@@ -41,9 +41,12 @@ export class DeviceRole {
     private readonly link: DeviceLink,
     private readonly maxNewTokens: number,
   ) {
-    // A device that loads its model again can serve again: tell the session, which re-offers waiting steps.
+    // A device that loads its model again can serve again: tell the session, which re-offers waiting
+    // steps. One that waits for the person to download says so at once, so no step waits on it.
     engine.on((event) => {
-      if (event.type === "state" && event.state.status === "ready" && this.unavailable) this.setUnavailable(null);
+      if (event.type !== "state") return;
+      if (event.state.status === "ready" && this.unavailable) this.setUnavailable(null);
+      if (event.state.status === "needs_download") this.setUnavailable(this.waitingReason() ?? "not_downloaded");
     });
   }
 
@@ -52,9 +55,16 @@ export class DeviceRole {
     if (this.unavailable) this.link.write({ type: "device.status", available: false, reason: this.unavailable });
   }
 
-  /** Loads the model again (downloading what the cache lost); the session then offers waiting steps here. */
+  /** The person chose to download (again) what the cache lacks; the session then offers waiting steps here. */
   async retry(): Promise<void> {
-    await this.engine.load();
+    await this.engine.load({ download: true });
+  }
+
+  /** Why a device waiting for a download cannot serve: its files were removed, or never here. */
+  private waitingReason(): DeviceUnavailableReason | null {
+    const state = this.engine.state;
+    if (state.status !== "needs_download") return null;
+    return state.returning ? "cache_cleared" : "not_downloaded";
   }
 
   private setUnavailable(reason: DeviceUnavailableReason | null): void {
@@ -94,7 +104,7 @@ export class DeviceRole {
     } catch (error) {
       const typed = toClientError(error, "generation_failed");
       this.link.error(typed);
-      const reason = UNAVAILABLE[typed.code] ?? null;
+      const reason = typed.code === "download_needed" ? this.waitingReason() : (UNAVAILABLE[typed.code] ?? null);
       const message = typed.message.slice(0, 2000);
       if (reason) {
         // This device cannot serve until it recovers; the session decides what comes next

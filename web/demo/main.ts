@@ -2,7 +2,7 @@ import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol
 import { type ClientEvent, createClient, Engine, type EngineEvent, renderApprovals, renderHostedBadge } from "../index.ts";
 import { consentPrompter } from "../ui/consent-prompt.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, describeState, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
+import { coldStartRows, describeState, downloadChoice, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const dtype = (params.get("dtype") ?? "auto") as "auto" | "fp32" | "q8";
   const idle = Number(params.get("idleUnloadMs") ?? 5 * 60_000);
   const fallbackAdapter = params.get("fallbackAdapter") === "allow" ? "allow" : "avoid";
-  const engine = new Engine({ baseUrl: location.origin, device, dtype, idleUnloadMs: idle, fallbackAdapter });
+  // Model bytes move only after the person chooses, unless `?download=auto` (decisions/0010).
+  const download = params.get("download") === "auto" ? "auto" : "ask";
+  const engine = new Engine({ baseUrl: location.origin, device, dtype, idleUnloadMs: idle, fallbackAdapter, download });
   const client = createClient({ baseUrl: location.origin, session: created.id, token: created.token, engine });
   const engineEvents: EngineEvent[] = [];
   const clientEvents: ClientEvent[] = [];
@@ -53,7 +55,12 @@ async function main(): Promise<void> {
 
   engine.on((event) => {
     engineEvents.push(event);
-    if (event.type === "state") $("device").textContent = describeState(event.state);
+    if (event.type === "state") {
+      $("device").textContent = describeState(event.state);
+      const choice = event.state.status === "needs_download" ? downloadChoice(event.state) : null;
+      $("device-notice").textContent = choice?.text ?? "";
+      $("retry-device").textContent = choice?.button ?? "Download the model again";
+    }
     // A load that needed no download sends no progress: say where the files came from.
     if (event.type === "state" && event.state.status === "ready") $("download-status").textContent = filesLoaded(event.state.model);
     if (event.type === "ladder") log(`step down: ${event.reason}`);
@@ -70,7 +77,10 @@ async function main(): Promise<void> {
       else if (e.type === "persistence") $("persistence").textContent = persistenceLine(e.persisted);
     }
   });
-  const askConsent = consentPrompter(client, { onError: (error) => log(error.message) });
+  const askConsent = consentPrompter(client, {
+    onError: (error) => log(error.message),
+    download: () => (engine.state.status === "needs_download" ? downloadChoice(engine.state).button : null),
+  });
   const retry = $<HTMLButtonElement>("retry-device");
   retry.addEventListener("click", () => {
     retry.disabled = true;

@@ -6,7 +6,7 @@ import { renderApprovals } from "../ui/approval-list.ts";
 import { consentPrompter } from "../ui/consent-prompt.ts";
 import { renderHostedBadge } from "../ui/hosted-badge.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, describeState, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
+import { coldStartRows, describeState, downloadChoice, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
 import { endpointProvider, type SessionRequest, type TokenProvider } from "./session-source.ts";
 import { TEMPLATE } from "./template.ts";
 
@@ -28,6 +28,7 @@ declare global {
 const DEVICES = ["auto", "webgpu", "wasm"] as const;
 const DTYPES = ["auto", "fp32", "q8"] as const;
 const HOSTED = ["never", "ask", "allow"] as const;
+const DOWNLOAD = ["ask", "auto"] as const;
 const pick = <T extends string>(value: string | null, allowed: readonly T[], fallback: T): T =>
   allowed.includes(value as T) ? (value as T) : fallback;
 
@@ -38,7 +39,8 @@ const pick = <T extends string>(value: string | null, allowed: readonly T[], fal
  * Attributes: `api-base` (the dormant Worker; default this page's origin), `asset-base` (where the
  * engine, model and runtime files are served; default `api-base`), `token-endpoint` (a route of the
  * app's own backend that returns `{ id, token }`), `device` (auto | webgpu | wasm), `dtype` (auto |
- * fp32 | q8), `hosted` (never | ask | allow: the app's policy, sent to its token endpoint),
+ * fp32 | q8), `download` (ask | auto: whether model bytes wait for the person's choice; default ask),
+ * `hosted` (never | ask | allow: the app's policy, sent to its token endpoint),
  * `placeholder`. Or set the `tokenProvider` property before the element connects. Fires
  * `dormant-ready` with `{ client, engine }` once it has joined its session, `dormant-error` with a
  * ClientError otherwise.
@@ -92,12 +94,15 @@ export class DormantChat extends HTMLElement {
       baseUrl: this.getAttribute("asset-base") ?? apiBase,
       device: pick(this.getAttribute("device"), DEVICES, "auto"),
       dtype: pick(this.getAttribute("dtype"), DTYPES, "auto"),
+      download: pick(this.getAttribute("download"), DOWNLOAD, "ask"),
     });
     const client = createClient({ baseUrl: apiBase, session: session.id, token: session.token, engine });
     this.engine = engine;
     this.client = client;
     this.watchEngine(engine);
     this.watchClient(client);
+    // Learn at once whether the files are here; if not, the person sees the choice before asking anything.
+    engine.load().catch(() => undefined);
     this.$("composer").addEventListener("submit", (event) => {
       event.preventDefault();
       const input = this.$<HTMLInputElement>("input");
@@ -125,6 +130,9 @@ export class DormantChat extends HTMLElement {
     engine.on((event) => {
       if (event.type === "state") {
         this.$("device").textContent = describeState(event.state);
+        const choice = event.state.status === "needs_download" ? downloadChoice(event.state) : null;
+        this.$("notice").textContent = choice?.text ?? "";
+        this.$("retry").textContent = choice?.button ?? "Download the model again";
         if (event.state.status === "ready") this.$("download").textContent = filesLoaded(event.state.model);
       }
       if (event.type !== "cache") return;
@@ -139,9 +147,11 @@ export class DormantChat extends HTMLElement {
 
   private watchClient(client: Client): void {
     const messages = this.$("messages");
+    const engine = this.engine!;
     const askConsent = consentPrompter(client, {
-      parent: this.root as unknown as HTMLElement,
+      parent: this.root,
       onError: (error) => this.say(error.message),
+      download: () => (engine.state.status === "needs_download" ? downloadChoice(engine.state).button : null),
     });
     client.on((event) => {
       if (event.type === "status") this.$("status").textContent = event.status;

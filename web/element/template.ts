@@ -1,7 +1,7 @@
 /**
  * The shadow DOM of <dormant-chat>. Theme it from the embedding page with the custom properties
  * below (`dormant-chat { --dormant-accent: teal }`) or with `::part(...)`: header, status, device,
- * transcript, message, user, assistant, badge, approval, composer, input, send, panel, progress,
+ * transcript, message, user, assistant, badge, approval, notice, composer, input, send, panel, progress,
  * download, persistence, cold-start, retry.
  */
 export const TEMPLATE = `
@@ -43,6 +43,7 @@ export const TEMPLATE = `
 </header>
 <ol part="transcript" id="messages" aria-label="conversation" aria-live="polite"></ol>
 <div id="approvals" hidden></div>
+<p part="notice" id="notice" role="status"></p>
 <p id="outbox" role="status"></p>
 <form part="composer" id="composer">
   <input part="input" id="input" autocomplete="off" aria-label="message">

@@ -64,18 +64,26 @@ export function isResourceFailure(error: unknown): boolean {
   return /out ?of ?memory|\boom\b|device (was |is )?lost|devicelost|allocat|no available backend/i.test(text);
 }
 
-/** The rungs left after `from` failed saying `reason`: a GPU that is gone takes every WebGPU rung with it. */
-export function rungsAfter(rungs: readonly Rung[], from: Rung, reason: string): Rung[] {
+/**
+ * The rungs left after `from` failed with `error`: a GPU that is gone takes every WebGPU rung with
+ * it, and files that do not fit take every rung that needs the same files (its dtype).
+ */
+export function rungsAfter(rungs: readonly Rung[], from: Rung, error: unknown): Rung[] {
+  const reason = error instanceof Error ? error.message : String(error);
   const gpuGone = from.backend === "webgpu" && /lost|destroy|no available backend|adapter/i.test(reason);
-  return rungs.filter((r) => r !== from && !(gpuGone && r.backend === "webgpu"));
+  const noRoom = isNoRoom(error);
+  return rungs.filter((r) => r !== from && !(gpuGone && r.backend === "webgpu") && !(noRoom && r.dtype === from.dtype));
 }
+
+const isNoRoom = (error: unknown) => error instanceof ClientError && error.code === "quota_exceeded";
 
 /**
  * Whether a failure on `rung` moves to the next one. On WebGPU any runtime failure does (drivers
- * differ, and WASM can still run the step); on WASM only resource failures do. Our own typed errors
- * (cache, integrity, quota, offline) never do: a smaller rung would meet them again.
+ * differ, and WASM can still run the step); on WASM only resource failures do. Of our own typed
+ * errors only `quota_exceeded` does (a smaller variant may fit where this one did not); the others
+ * (cache, integrity, offline) a smaller rung would meet again.
  */
 export function canStepDown(rung: Rung, error: unknown): boolean {
-  if (error instanceof ClientError) return false;
+  if (error instanceof ClientError) return isNoRoom(error);
   return rung.backend === "webgpu" || isResourceFailure(error);
 }

@@ -11,6 +11,12 @@ export interface EngineOptions {
   /** Whether `auto` may pick a software (fallback) WebGPU adapter over WASM; default avoid. */
   fallbackAdapter?: "avoid" | "allow";
   dtype: "auto" | DeviceDtype;
+  /**
+   * "ask" (default): no model byte moves until the person chooses (`load({ download: true })`);
+   * a load that needs files says so (state `needs_download`) and fails with `download_needed`.
+   * "auto": a page's `load()` downloads; a leased step still refuses to replace evicted files.
+   */
+  download?: "ask" | "auto";
   /** Unload the model after this long without a step (the device scales to zero too). */
   idleUnloadMs: number;
   /** Cap on the model's estimated peak memory; default from navigator.deviceMemory. */
@@ -50,7 +56,8 @@ export type EngineFault = "device_lost" | "oom" | "garbled_logits";
 
 export type EngineRequest =
   | { id: number; type: "configure"; options: EngineOptions }
-  | { id: number; type: "load" }
+  /** `download`: the person chose to download what is missing. */
+  | { id: number; type: "load"; download: boolean }
   /** `tools`: the session's tool specs; a tool call is then decoded under their grammar. */
   | { id: number; type: "generate"; messages: ChatMessage[]; maxNewTokens: number; tools: ToolSpec[] }
   | { id: number; type: "unload" }
@@ -72,4 +79,6 @@ export type EngineState =
   | { status: "ready"; model: LoadedModel }
   | { status: "generating"; model: LoadedModel }
   | { status: "unavailable"; reason: string }
+  /** Files must be downloaded first; `returning`: this device held them before (the browser removed them). */
+  | { status: "needs_download"; bytes: number; files: number; returning: boolean }
   | { status: "failed"; error: { code: ClientErrorCode; message: string } };

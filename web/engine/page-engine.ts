@@ -1,5 +1,6 @@
 import type { ChatMessage, ToolSpec } from "../../src/protocol/index.ts";
 import { ClientError, toClientError } from "../errors.ts";
+import { HeldModel } from "./held-model.ts";
 import { rungName } from "./ladder.ts";
 import type { EngineEvent, EngineFault, EngineOptions, EngineRequest, EngineState, GenerateResult, LoadedModel } from "./messages.ts";
 
@@ -32,12 +33,14 @@ export class Engine {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<Listener>();
   private nextId = 1;
+  private readonly held: HeldModel;
   state: EngineState = { status: "idle", cached: null };
 
   constructor(options: Partial<EngineOptions> & { baseUrl: string; workerUrl?: string }) {
     const { workerUrl, ...rest } = options;
     this.workerUrl = workerUrl ?? new URL("/assets/engine-worker.js", options.baseUrl);
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...rest };
+    this.held = new HeldModel(this.options.baseUrl, this.options.modelId);
     this.spawn(this.options);
   }
 
@@ -57,7 +60,10 @@ export class Engine {
   }
 
   private receive(event: EngineEvent): void {
-    if (event.type === "state") this.state = event.state;
+    if (event.type === "state") {
+      event = { type: "state", state: this.remembered(event.state) };
+      this.state = event.state;
+    }
     if (event.type === "token") this.pending.get(event.id)?.onToken?.(event.text);
     if (event.type === "reply") {
       const pending = this.pending.get(event.id);
@@ -68,6 +74,13 @@ export class Engine {
     this.emit(event);
   }
 
+  /** The worker sees only what survived in quota-managed storage; this page remembers more. */
+  private remembered(state: EngineState): EngineState {
+    if (state.status === "ready") this.held.remember(state.model.pin);
+    if (state.status === "needs_download" && !state.returning && this.held.held()) return { ...state, returning: true };
+    return state;
+  }
+
   private request<T>(message: WithoutId<EngineRequest>, onToken?: (text: string) => void): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -76,8 +89,9 @@ export class Engine {
     });
   }
 
-  load(): Promise<LoadedModel> {
-    return this.request({ type: "load" });
+  /** Loads the model; `download: true` when the person chose to download what is missing (EngineOptions.download). */
+  load(options: { download?: boolean } = {}): Promise<LoadedModel> {
+    return this.request({ type: "load", download: options.download ?? false });
   }
 
   async generate(

@@ -71,36 +71,61 @@ export class WorkerEngine {
 
   /**
    * Loads the best rung that works; each failure that a smaller rung may survive steps down.
-   * `evicted: "fail"` (a leased step) refuses to re-download files the cache lost, so the session
-   * can offer the person a choice instead (device_unavailable, reason cache_cleared).
+   * `trigger`: the person chose to download ("chosen"), the page asked ("page") or a leased step
+   * needs the model ("step"). Unless chosen, a download waits for the person when
+   * `download` is "ask"; under "auto" a step still refuses to replace files the cache lost, so the
+   * session can offer the person a choice instead (device_unavailable, reason cache_cleared).
    */
-  async load(evicted: "download" | "fail" = "download"): Promise<LoadedModel> {
+  async load(trigger: "chosen" | "page" | "step" = "page"): Promise<LoadedModel> {
     if (this.loaded) return this.loaded;
     const { model, runtime } = await this.pins.manifests();
+    let last: unknown = null;
     for (let rung = (await this.ladder(model))[0]; rung; rung = this.rungs?.[0]) {
       try {
         this.sink.state({ status: "loading", rung });
-        this.loaded = await this.loadRung(model, runtime, rung, evicted);
+        this.loaded = await this.loadRung(model, runtime, rung, trigger);
         this.unreportedColdStart = true;
         this.sink.state({ status: "ready", model: this.loaded });
         return this.loaded;
       } catch (error) {
         if (!canStepDown(rung, error)) {
           const typed = error instanceof ClientError ? error : new ClientError("model_load_failed", String(error), { cause: error });
-          this.sink.state({ status: "failed", error: typed.toJSON() });
+          // Waiting for the person is not a failure: the needs_download state stands.
+          if (typed.code !== "download_needed") this.sink.state({ status: "failed", error: typed.toJSON() });
           throw typed;
         }
+        last = error;
         this.stepDown(rung, error);
       }
+    }
+    // No variant fits the storage left: say that (storage_full), not that the device cannot run it.
+    if (last instanceof ClientError && last.code === "quota_exceeded") {
+      this.sink.state({ status: "failed", error: last.toJSON() });
+      throw last;
     }
     const reason = `no way to run ${model.id} on this device${this.fallbacks.length ? ` (${this.fallbacks.join("; ")})` : ""}`;
     this.sink.state({ status: "unavailable", reason });
     throw new ClientError("device_unavailable", reason);
   }
 
-  private async loadRung(model: ManifestModel, runtime: RuntimeManifest, rung: Rung, evicted: "download" | "fail"): Promise<LoadedModel> {
+  private async loadRung(
+    model: ManifestModel,
+    runtime: RuntimeManifest,
+    rung: Rung,
+    trigger: "chosen" | "page" | "step",
+  ): Promise<LoadedModel> {
     const files = this.pins.modelFiles(model, rung);
     const wanted = [...files.values(), ...(this.ortReady ? [] : this.pins.runtimeFiles(runtime))];
+    if (trigger !== "chosen" && (this.options.download ?? "ask") === "ask") {
+      const plan = await this.cache.plan(wanted);
+      if (plan.files > 0) {
+        // Offer only what fits: a variant too big for the quota steps down here, before anyone is asked.
+        await this.cache.ensureRoom(plan.bytes);
+        this.sink.state({ status: "needs_download", ...plan });
+        throw new ClientError("download_needed", `${plan.bytes} bytes of model files must be downloaded first`);
+      }
+    }
+    const evicted = trigger === "step" ? "fail" : "download";
     const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event), { evicted });
     let verifyMs = loaded.verifyMs;
     const byPath = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
@@ -153,7 +178,7 @@ export class WorkerEngine {
 
   private stepDown(from: Rung, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
-    this.rungs = rungsAfter(this.rungs ?? [], from, reason);
+    this.rungs = rungsAfter(this.rungs ?? [], from, error);
     const to = this.rungs[0] ?? null;
     this.fallbacks.push(`${rungName(from)} → ${to ? rungName(to) : "none"}: ${reason.slice(0, 120)}`);
     this.sink.ladder(from, to, reason);
@@ -169,7 +194,7 @@ export class WorkerEngine {
     this.fallbacks = [];
     try {
       for (;;) {
-        const model = await this.load("fail");
+        const model = await this.load("step");
         const runner = this.runner!;
         this.sink.state({ status: "generating", model });
         try {

@@ -26,7 +26,7 @@ async function handle(request: EngineRequest): Promise<unknown> {
       });
       return null;
     case "load":
-      return configured().load();
+      return configured().load(request.download ? "chosen" : "page");
     case "generate":
       return configured().generate(request.messages, request.maxNewTokens, request.tools, (text) =>
         post({ type: "token", id: request.id, text }),

@@ -5,11 +5,13 @@ export interface ConsentDialogOptions {
   parent?: ParentNode;
   /** Extra class for theming; the dialog also reads --dormant-* CSS custom properties. */
   className?: string;
+  /** A device that only lacks its files offers to download them here ("Download again (31.6 MiB)"). */
+  download?: string | null;
 }
 
 export interface ConsentDialog {
-  /** The person's answer; Escape or closing the dialog counts as Not now. */
-  readonly decision: Promise<ConsentDecision>;
+  /** The person's answer; Escape or closing the dialog counts as Not now; "download" picks this device instead. */
+  readonly decision: Promise<ConsentDecision | "download">;
   /** Closes it without an answer (the step found another way), resolving as Not now. */
   close(): void;
 }
@@ -42,7 +44,8 @@ export function showConsentDialog(request: ConsentRequest, options: ConsentDialo
   dialog.setAttribute("aria-describedby", `${id}-reason ${id}-data`);
   dialog.dataset.opKey = request.opKey;
   const sent = request.dataClasses.map((c) => WHAT_IS_SENT[c] ?? c).join(" and ");
-  const buttons: [ConsentDecision, string][] = [
+  const buttons: [ConsentDecision | "download", string][] = [
+    ...(options.download ? [["download", options.download] as ["download", string]] : []),
     ["once", "Allow once"],
     ["session", "Allow for this session"],
     ["decline", "Not now"],
@@ -70,13 +73,13 @@ export function showConsentDialog(request: ConsentRequest, options: ConsentDialo
     actions,
   );
   (options.parent ?? document.body).append(dialog);
-  const decision = new Promise<ConsentDecision>((resolve) => {
+  const decision = new Promise<ConsentDecision | "download">((resolve) => {
     dialog.addEventListener(
       "close",
       () => {
         const value = dialog.returnValue;
         dialog.remove();
-        resolve(value === "once" || value === "session" ? value : "decline");
+        resolve(value === "once" || value === "session" || value === "download" ? value : "decline");
       },
       { once: true },
     );

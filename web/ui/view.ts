@@ -26,7 +26,23 @@ export function describeState(state: EngineState): string {
       return `device unavailable: ${state.reason}`;
     case "failed":
       return `device failed: ${state.error.code}`;
+    case "needs_download":
+      return state.returning ? "device: model files removed by the browser" : "device: model not downloaded";
   }
+}
+
+/** The choice a device without its files offers, in words: what to download, and the hosted way. */
+export function downloadChoice(state: { bytes: number; returning: boolean }): { text: string; button: string } {
+  const size = mib(state.bytes);
+  return state.returning
+    ? {
+        text: `Model files were removed by the browser — download again (${size}) or continue hosted (asks first).`,
+        button: `Download again (${size})`,
+      }
+    : {
+        text: `The assistant can run on this device: download ${size} once, or continue hosted (asks first).`,
+        button: `Download (${size})`,
+      };
 }
 
 /** The model files line once a load finished: what came over the network and what from this device. */
