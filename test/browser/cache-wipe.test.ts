@@ -42,8 +42,9 @@ test("every kind of wipe ends in a visible choice, and no model byte moves befor
     outcomes[storageTypes] = { status: state.status, notice: await notice(), bytesMoved: demo.artifactRequests().length - moved };
     expect(demo.artifactRequests().length, `${storageTypes}: no model byte before the person chose`).toBe(moved);
     if (storageTypes === "indexeddb") {
-      // Only the bookkeeping went: the files are whole (each hashed to its pin) and used, nothing downloaded.
+      // Only the records went: the files are whole (each hashed to its pin), kept and used, and the page says so.
       expect(state).toMatchObject({ status: "ready", model: { coldStart: { bytesDownloaded: 0 } } });
+      expect(await notice()).toMatch(/^The browser cleared this site's records of its model files; the \d+ files still here were checked/);
       continue;
     }
     expect(state).toMatchObject({ status: "needs_download", returning: storageTypes !== "all" });

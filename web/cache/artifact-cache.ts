@@ -114,6 +114,7 @@ export class ArtifactCache {
     const cache = await caches.open(this.cacheName);
     const out: CacheLoad = { files: new Map(), cacheLookupMs: 0, downloadMs: 0, verifyMs: 0, bytesDownloaded: 0, bytesFromCache: 0 };
     const missing: PinnedFile[] = [];
+    let restored = 0;
     const lookupStarted = performance.now();
     for (const file of files) {
       const [response, meta] = await Promise.all([cache.match(file.url), get<StoredMeta>(file.url, this.meta)]);
@@ -129,7 +130,10 @@ export class ArtifactCache {
         (meta === undefined || meta.sha256 === file.sha256) && bytes.length === file.bytes && (await sha256Hex(bytes)) === file.sha256;
       out.verifyMs += performance.now() - verifyStarted;
       if (intact) {
-        if (!meta) await this.remember(file, bytes.length);
+        if (!meta) {
+          await this.remember(file, bytes.length);
+          restored++;
+        }
         out.files.set(file.url, bytes);
         out.bytesFromCache += bytes.length;
         continue;
@@ -139,6 +143,7 @@ export class ArtifactCache {
       missing.push(file);
     }
     out.cacheLookupMs = performance.now() - lookupStarted - out.verifyMs;
+    if (restored > 0) emit({ type: "restored", files: restored });
     if (missing.length === 0) return out;
 
     const needed = missing.reduce((sum, f) => sum + f.bytes, 0);

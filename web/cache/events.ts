@@ -14,5 +14,7 @@ export type CacheEvent =
   | { type: "plan"; files: number; bytesToDownload: number; bytesFromCache: number }
   | ({ type: "progress" } & CacheProgress)
   | { type: "repaired"; url: string; reason: "corrupt" | "partial" }
+  /** Entries whose records were gone (IndexedDB cleared) but whose bytes hash to their pins: kept, not downloaded. */
+  | { type: "restored"; files: number }
   /** After a complete download: whether the browser agreed to keep this origin's files (persist()). */
   | { type: "persistence"; persisted: boolean };

@@ -2,7 +2,16 @@ import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol
 import { type ClientEvent, createClient, Engine, type EngineEvent, renderApprovals, renderHostedBadge } from "../index.ts";
 import { consentPrompter } from "../ui/consent-prompt.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, describeState, downloadChoice, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
+import {
+  coldStartRows,
+  describeState,
+  deviceNotice,
+  downloadChoice,
+  downloadLine,
+  filesLoaded,
+  persistenceLine,
+  retryLabel,
+} from "../ui/view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -55,11 +64,10 @@ async function main(): Promise<void> {
 
   engine.on((event) => {
     engineEvents.push(event);
+    $("device-notice").textContent = deviceNotice(event, $("device-notice").textContent ?? "");
     if (event.type === "state") {
       $("device").textContent = describeState(event.state);
-      const choice = event.state.status === "needs_download" ? downloadChoice(event.state) : null;
-      $("device-notice").textContent = choice?.text ?? "";
-      $("retry-device").textContent = choice?.button ?? "Download the model again";
+      $("retry-device").textContent = retryLabel(event.state);
     }
     // A load that needed no download sends no progress: say where the files came from.
     if (event.type === "state" && event.state.status === "ready") $("download-status").textContent = filesLoaded(event.state.model);

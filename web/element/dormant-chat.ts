@@ -6,7 +6,16 @@ import { renderApprovals } from "../ui/approval-list.ts";
 import { consentPrompter } from "../ui/consent-prompt.ts";
 import { renderHostedBadge } from "../ui/hosted-badge.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, describeState, downloadChoice, downloadLine, filesLoaded, persistenceLine } from "../ui/view.ts";
+import {
+  coldStartRows,
+  describeState,
+  deviceNotice,
+  downloadChoice,
+  downloadLine,
+  filesLoaded,
+  persistenceLine,
+  retryLabel,
+} from "../ui/view.ts";
 import { endpointProvider, type SessionRequest, type TokenProvider } from "./session-source.ts";
 import { TEMPLATE } from "./template.ts";
 
@@ -128,11 +137,10 @@ export class DormantChat extends HTMLElement {
 
   private watchEngine(engine: Engine): void {
     engine.on((event) => {
+      this.$("notice").textContent = deviceNotice(event, this.$("notice").textContent ?? "");
       if (event.type === "state") {
         this.$("device").textContent = describeState(event.state);
-        const choice = event.state.status === "needs_download" ? downloadChoice(event.state) : null;
-        this.$("notice").textContent = choice?.text ?? "";
-        this.$("retry").textContent = choice?.button ?? "Download the model again";
+        this.$("retry").textContent = retryLabel(event.state);
         if (event.state.status === "ready") this.$("download").textContent = filesLoaded(event.state.model);
       }
       if (event.type !== "cache") return;

@@ -1,7 +1,7 @@
 import type { ColdStart } from "../../src/protocol/index.ts";
 import type { CacheEvent } from "../cache/events.ts";
 import type { MessageOrigin } from "../client/transcript.ts";
-import type { EngineState } from "../engine/messages.ts";
+import type { EngineEvent, EngineState } from "../engine/messages.ts";
 
 /** The badge on a message: which device model (by digest) or hosted provider computed it. */
 export function badgeText(origin: MessageOrigin | null): string | null {
@@ -78,8 +78,29 @@ export function downloadLine(e: CacheEvent): string | null {
   return null;
 }
 
+/**
+ * The line beside the conversation about this device's model files, after `event`: the download
+ * choice while files are missing, what survived a wipe, nothing once a load starts.
+ */
+export function deviceNotice(event: EngineEvent, current: string): string {
+  if (event.type === "state" && event.state.status === "needs_download") return downloadChoice(event.state).text;
+  if (event.type === "state" && event.state.status === "loading") return "";
+  if (event.type === "cache" && event.event.type === "restored") return restoredLine(event.event.files);
+  return current;
+}
+
+/** The device button's words: what a download would take, when one is waiting for the person. */
+export function retryLabel(state: EngineState): string {
+  return state.status === "needs_download" ? downloadChoice(state).button : "Download the model again";
+}
+
+/** Said when the browser cleared this site's records but the model files survived, verified. */
+export function restoredLine(files: number): string {
+  return `The browser cleared this site's records of its model files; the ${files} files still here were checked against their sha256 pins and kept: nothing was downloaded.`;
+}
+
 export function persistenceLine(persisted: boolean): string {
   return persisted
     ? "Kept: the browser agreed not to evict these files."
-    : "May be evicted: the browser can remove these files under storage pressure.";
+    : "May be evicted: the browser can remove these files under storage pressure. If it does, you choose: download again, or continue hosted (asks first).";
 }
