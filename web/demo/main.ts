@@ -1,17 +1,9 @@
 import type { ColdStart, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
 import { type ClientEvent, createClient, Engine, type EngineEvent, renderApprovals, renderHostedBadge } from "../index.ts";
 import { consentPrompter } from "../ui/consent-prompt.ts";
+import { showEngineEvent } from "../ui/engine-view.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import {
-  coldStartRows,
-  describeState,
-  deviceNotice,
-  downloadChoice,
-  downloadLine,
-  filesLoaded,
-  persistenceLine,
-  retryLabel,
-} from "../ui/view.ts";
+import { coldStartRows, downloadChoice } from "../ui/view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -62,28 +54,21 @@ async function main(): Promise<void> {
   const clientEvents: ClientEvent[] = [];
   Object.assign(window, { dormant: { client, engine, session: created, engineEvents, clientEvents } });
 
+  const targets = {
+    device: $("device"),
+    notice: $("device-notice"),
+    retry: $("retry-device"),
+    download: $("download-status"),
+    progress: $<HTMLProgressElement>("bytes-progress"),
+    persistence: $("persistence"),
+  };
   engine.on((event) => {
     engineEvents.push(event);
-    $("device-notice").textContent = deviceNotice(event, $("device-notice").textContent ?? "");
-    if (event.type === "state") {
-      $("device").textContent = describeState(event.state);
-      $("retry-device").textContent = retryLabel(event.state);
-    }
-    // A load that needed no download sends no progress: say where the files came from.
-    if (event.type === "state" && event.state.status === "ready") $("download-status").textContent = filesLoaded(event.state.model);
+    showEngineEvent(event, targets);
     if (event.type === "ladder") log(`step down: ${event.reason}`);
-    if (event.type === "cache") {
-      const e = event.event;
-      const line = downloadLine(e);
-      if (line) $("download-status").textContent = line;
-      if (e.type === "progress") {
-        const bar = $<HTMLProgressElement>("bytes-progress");
-        bar.max = Math.max(1, e.bytesTotal);
-        bar.value = e.bytesDone;
-      } else if (e.type === "plan") log(`download planned: ${e.bytesToDownload} bytes in ${e.files} files`);
-      else if (e.type === "repaired") log(`cache: discarded ${e.reason} ${e.url}`);
-      else if (e.type === "persistence") $("persistence").textContent = persistenceLine(e.persisted);
-    }
+    if (event.type !== "cache") return;
+    if (event.event.type === "plan") log(`download planned: ${event.event.bytesToDownload} bytes in ${event.event.files} files`);
+    if (event.event.type === "repaired") log(`cache: discarded ${event.event.reason} ${event.event.url}`);
   });
   const askConsent = consentPrompter(client, {
     onError: (error) => log(error.message),

@@ -4,18 +4,10 @@ import { Engine } from "../engine/page-engine.ts";
 import { ClientError } from "../errors.ts";
 import { renderApprovals } from "../ui/approval-list.ts";
 import { consentPrompter } from "../ui/consent-prompt.ts";
+import { showEngineEvent } from "../ui/engine-view.ts";
 import { renderHostedBadge } from "../ui/hosted-badge.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import {
-  coldStartRows,
-  describeState,
-  deviceNotice,
-  downloadChoice,
-  downloadLine,
-  filesLoaded,
-  persistenceLine,
-  retryLabel,
-} from "../ui/view.ts";
+import { coldStartRows, downloadChoice } from "../ui/view.ts";
 import { endpointProvider, type SessionRequest, type TokenProvider } from "./session-source.ts";
 import { TEMPLATE } from "./template.ts";
 
@@ -136,21 +128,15 @@ export class DormantChat extends HTMLElement {
   }
 
   private watchEngine(engine: Engine): void {
-    engine.on((event) => {
-      this.$("notice").textContent = deviceNotice(event, this.$("notice").textContent ?? "");
-      if (event.type === "state") {
-        this.$("device").textContent = describeState(event.state);
-        this.$("retry").textContent = retryLabel(event.state);
-        if (event.state.status === "ready") this.$("download").textContent = filesLoaded(event.state.model);
-      }
-      if (event.type !== "cache") return;
-      const e = event.event;
-      const line = downloadLine(e);
-      if (line) this.$("download").textContent = line;
-      if (e.type === "progress")
-        Object.assign(this.$<HTMLProgressElement>("progress"), { max: Math.max(1, e.bytesTotal), value: e.bytesDone });
-      if (e.type === "persistence") this.$("persistence").textContent = persistenceLine(e.persisted);
-    });
+    const targets = {
+      device: this.$("device"),
+      notice: this.$("notice"),
+      retry: this.$("retry"),
+      download: this.$("download"),
+      progress: this.$<HTMLProgressElement>("progress"),
+      persistence: this.$("persistence"),
+    };
+    engine.on((event) => showEngineEvent(event, targets));
   }
 
   private watchClient(client: Client): void {
