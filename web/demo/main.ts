@@ -3,7 +3,7 @@ import { type ClientEvent, createClient, Engine, type EngineEvent, renderApprova
 import { consentPrompter } from "../ui/consent-prompt.ts";
 import { showEngineEvent } from "../ui/engine-view.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, downloadChoice } from "../ui/view.ts";
+import { coldStartRows, downloadOffer } from "../ui/view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   });
   const askConsent = consentPrompter(client, {
     onError: (error) => log(error.message),
-    download: () => (engine.state.status === "needs_download" ? downloadChoice(engine.state).button : null),
+    download: () => downloadOffer(engine.state),
   });
   const retry = $<HTMLButtonElement>("retry-device");
   retry.addEventListener("click", () => {

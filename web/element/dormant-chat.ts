@@ -7,7 +7,7 @@ import { consentPrompter } from "../ui/consent-prompt.ts";
 import { showEngineEvent } from "../ui/engine-view.ts";
 import { renderHostedBadge } from "../ui/hosted-badge.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, downloadChoice } from "../ui/view.ts";
+import { coldStartRows, downloadOffer } from "../ui/view.ts";
 import { endpointProvider, type SessionRequest, type TokenProvider } from "./session-source.ts";
 import { TEMPLATE } from "./template.ts";
 
@@ -57,6 +57,24 @@ export class DormantChat extends HTMLElement {
     super();
     this.root = this.attachShadow({ mode: "open" });
     this.root.innerHTML = TEMPLATE;
+    // Once per element, not per connection: a re-attached element must not send a message twice.
+    this.$("composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = this.$<HTMLInputElement>("input");
+      const text = input.value.trim();
+      if (!text || !this.client) return;
+      input.value = "";
+      this.client.send(text).catch((error: Error) => this.say(error.message));
+    });
+    const retry = this.$<HTMLButtonElement>("retry");
+    retry.addEventListener("click", () => {
+      if (!this.client) return;
+      retry.disabled = true;
+      this.client
+        .retryDevice()
+        .catch((error: Error) => this.say(error.message))
+        .finally(() => (retry.disabled = false));
+    });
   }
 
   private $<T extends HTMLElement>(id: string): T {
@@ -101,25 +119,9 @@ export class DormantChat extends HTMLElement {
     this.engine = engine;
     this.client = client;
     this.watchEngine(engine);
-    this.watchClient(client);
+    this.watchClient(client, engine);
     // Learn at once whether the files are here; if not, the person sees the choice before asking anything.
     engine.load().catch(() => undefined);
-    this.$("composer").addEventListener("submit", (event) => {
-      event.preventDefault();
-      const input = this.$<HTMLInputElement>("input");
-      const text = input.value.trim();
-      if (!text) return;
-      input.value = "";
-      client.send(text).catch((error: Error) => this.say(error.message));
-    });
-    const retry = this.$<HTMLButtonElement>("retry");
-    retry.addEventListener("click", () => {
-      retry.disabled = true;
-      client
-        .retryDevice()
-        .catch((error: Error) => this.say(error.message))
-        .finally(() => (retry.disabled = false));
-    });
     this.dispatchEvent(new CustomEvent("dormant-ready", { detail: { client, engine } }));
   }
 
@@ -139,13 +141,12 @@ export class DormantChat extends HTMLElement {
     engine.on((event) => showEngineEvent(event, targets));
   }
 
-  private watchClient(client: Client): void {
+  private watchClient(client: Client, engine: Engine): void {
     const messages = this.$("messages");
-    const engine = this.engine!;
     const askConsent = consentPrompter(client, {
       parent: this.root,
       onError: (error) => this.say(error.message),
-      download: () => (engine.state.status === "needs_download" ? downloadChoice(engine.state).button : null),
+      download: () => downloadOffer(engine.state),
     });
     client.on((event) => {
       if (event.type === "status") this.$("status").textContent = event.status;

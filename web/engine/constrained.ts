@@ -116,7 +116,7 @@ export class ToolCallConstraint extends LogitsProcessor {
     const said = generated.some((id) => bytes[id]?.some((b) => b > 0x20));
     const mayEnd = said && this.answers.complete(this.answer);
     const mayCall = generated.length === 0 && this.calls;
-    if (mayCall && best !== call && this.readers.offersAny() && share(scores, call) >= READ_CALL_FLOOR) {
+    if (mayCall && best !== call && this.readers.offersAny() && share(scores, call, best) >= READ_CALL_FLOOR) {
       this.forced = true;
       this.grammar = this.readers;
       this.state = this.readers.start();
@@ -143,9 +143,9 @@ function only(scores: Float32Array, logits: Tensor, id: number): Tensor {
   return logits;
 }
 
-/** The softmax probability of `id`. */
-function share(scores: Float32Array, id: number): number {
-  const top = scores[argmax(scores)]!;
+/** The softmax probability of `id`; `best` is the top score's index, already known to the caller. */
+function share(scores: Float32Array, id: number, best: number): number {
+  const top = scores[best]!;
   let sum = 0;
   for (const score of scores) sum += Math.exp(score - top);
   return Math.exp(scores[id]! - top) / sum;

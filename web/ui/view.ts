@@ -89,9 +89,14 @@ export function deviceNotice(event: EngineEvent, current: string): string {
   return current;
 }
 
+/** "Download (31.6 MiB)" while a download waits for the person, else null. */
+export function downloadOffer(state: EngineState): string | null {
+  return state.status === "needs_download" ? downloadChoice(state).button : null;
+}
+
 /** The device button's words: what a download would take, when one is waiting for the person. */
 export function retryLabel(state: EngineState): string {
-  return state.status === "needs_download" ? downloadChoice(state).button : "Download the model again";
+  return downloadOffer(state) ?? "Download the model again";
 }
 
 /** Said when the browser cleared this site's records but the model files survived, verified. */
