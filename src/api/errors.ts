@@ -4,7 +4,10 @@ import { DormantError } from "../protocol/index.ts";
 
 /** Every failure leaves as `{ error: { code, message } }` with the code's HTTP status. */
 export function errorResponse(error: Error, c: Context): Response {
-  if (error instanceof DormantError) return c.json(error.toBody(), error.status as 400);
+  if (error instanceof DormantError) {
+    if (error.retryAfter !== undefined) c.header("Retry-After", String(error.retryAfter));
+    return c.json(error.toBody(), error.status as 400);
+  }
   if (error instanceof HTTPException) {
     const code = error.status === 413 ? "payload_too_large" : "invalid_request";
     return c.json(new DormantError(code, error.message || "bad request").toBody(), error.status);

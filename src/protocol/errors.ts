@@ -11,9 +11,12 @@ export const ERROR_STATUS = {
   operation_not_pending: 409,
   lease_mismatch: 409,
   consent_not_pending: 409,
+  out_of_order: 409,
   consent_required: 403,
   hosted_not_allowed: 403,
   payload_too_large: 413,
+  inbox_full: 429,
+  rate_limited: 429,
   malformed_model_output: 422,
   idempotency_key_reused: 422,
   session_not_initialized: 404,
@@ -22,12 +25,14 @@ export const ERROR_STATUS = {
   provider_failed: 502,
   provider_unavailable: 503,
   provider_timeout: 504,
+  queue_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  /** `retryAfter`: seconds after which the same request may succeed (also the `Retry-After` header). */
+  error: { code: ErrorCode; message: string; retryAfter?: number };
 }
 
 /** The one error type that crosses module and wire boundaries: status + code + message. */
@@ -35,14 +40,18 @@ export class DormantError extends Error {
   override readonly name = "DormantError";
   readonly code: ErrorCode;
   readonly status: number;
+  /** Overload refusals (429, 503) say when to come back, in whole seconds. */
+  readonly retryAfter: number | undefined;
   // No parameter properties here: Node runs src/protocol with type stripping only.
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, retryAfter?: number) {
     super(message);
     this.code = code;
     this.status = ERROR_STATUS[code];
+    this.retryAfter = retryAfter === undefined ? undefined : Math.max(1, Math.ceil(retryAfter));
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message } };
+    const { code, message, retryAfter } = this;
+    return { error: retryAfter === undefined ? { code, message } : { code, message, retryAfter } };
   }
 }

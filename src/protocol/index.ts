@@ -13,5 +13,6 @@ export * from "./policy.ts";
 export * from "./roles.ts";
 export * from "./session.ts";
 export * from "./spans.ts";
+export * from "./triggers.ts";
 export * from "./validate.ts";
 export * from "./version.ts";

@@ -24,6 +24,10 @@ export const JOURNAL_EVENT_TYPES = [
   "consent.declined",
   "consent.revoked",
   "token.revoked",
+  "trigger.received",
+  "schedule.created",
+  "schedule.fired",
+  "schedule.deleted",
 ] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 

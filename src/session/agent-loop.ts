@@ -22,13 +22,6 @@ import type { OperationRecord } from "./operations.ts";
 import type { SessionStore } from "./session-store.ts";
 import { ToolRunner } from "./tool-runner.ts";
 
-/** What the loop's helpers need from the worker: its bindings, failpoints, and hosted providers. */
-export interface LoopDeps {
-  env: Env;
-  failpoints: Failpoints;
-  hosted: HostedDeps;
-}
-
 /**
  * The agent loop as a state machine over the journal: every transition is one transaction that
  * appends journal rows and updates the projections. `settle()` drives open work as far as it can
@@ -45,7 +38,8 @@ export class AgentLoop implements InferenceSteps {
     readonly store: SessionStore,
     private readonly registry: ToolRegistry,
     private readonly devices: DeviceTransport,
-    deps: LoopDeps,
+    /** What the loop's helpers need from the worker: its bindings, failpoints, and hosted providers. */
+    deps: { env: Env; failpoints: Failpoints; hosted: HostedDeps },
   ) {
     this.leases = new Leases(store);
     this.tools = new ToolRunner(store, registry, (causeSeq, turnSteps) => this.scheduleInference(causeSeq, turnSteps), deps);
@@ -53,21 +47,25 @@ export class AgentLoop implements InferenceSteps {
   }
 
   appendUserMessage(text: string, idempotency: IdempotencyClaim | null): AppendResult {
+    return this.store.tx(() => this.store.idempotency.once(idempotency, () => ({ seq: this.userTurn(text, null), replayed: false })));
+  }
+
+  /**
+   * Inside a transaction: a user message (`trigger`: the journal row of the event that sent it).
+   * While a turn runs it waits in the bounded inbox rather than interleaving with tool results.
+   */
+  userTurn(text: string, trigger: number | null): number {
     const { store } = this;
-    return store.tx(() =>
-      store.idempotency.once(idempotency, () => {
-        const busy = store.ops.open().length > 0;
-        const entry = store.append("user.message", { text, queued: busy });
-        if (busy) {
-          // A turn is running: the message waits its turn rather than interleaving with tool results.
-          store.inbox.hold(entry.seq, text);
-        } else {
-          store.conversation.add({ role: "user", content: text }, entry.seq);
-          this.scheduleInference(entry.seq, 0);
-        }
-        return { seq: entry.seq, replayed: false };
-      }),
-    );
+    const busy = store.ops.open().length > 0;
+    const entry = store.append("user.message", trigger === null ? { text, queued: busy } : { text, queued: busy, trigger });
+    if (busy) store.inbox.hold(entry.seq, text);
+    else this.startTurn(entry.seq, text);
+    return entry.seq;
+  }
+
+  private startTurn(seq: number, text: string): void {
+    this.store.conversation.add({ role: "user", content: text }, seq);
+    this.scheduleInference(seq, 0);
   }
 
   /**
@@ -109,9 +107,7 @@ export class AgentLoop implements InferenceSteps {
     const { store } = this;
     store.consents.endTurn();
     const next = store.inbox.take();
-    if (!next) return;
-    store.conversation.add({ role: "user", content: next.text }, next.seq);
-    this.scheduleInference(next.seq, 0);
+    if (next) this.startTurn(next.seq, next.text);
   }
 
   /** The lease holder answered. Its receipt is built by the caller from what the session observed. */

@@ -15,6 +15,7 @@ import {
   type SessionOptions,
   type SessionStats,
   type SessionView,
+  type TriggerEvent,
   type UncertainResolution,
   type WakeRecord,
 } from "../protocol/index.ts";
@@ -26,6 +27,7 @@ import { MetaRow } from "./meta.ts";
 import { type RpcResult, rpcError } from "./rpc.ts";
 import { SCHEMA } from "./schema.ts";
 import { SessionSockets } from "./sockets.ts";
+import { receiveTrigger } from "./trigger-intake.ts";
 import { sessionStats, sessionView } from "./views.ts";
 
 /** After an event: settle open work (a command may have made some runnable), or not (a read). */
@@ -154,6 +156,14 @@ export class AgentSession extends DurableObject<Env> {
     idempotency: { key: string; fingerprint: string } | null,
   ): Promise<RpcResult<AppendResult>> {
     return this.command({ caller, action: "message" }, ({ loop }) => loop.appendUserMessage(event.text, idempotency));
+  }
+
+  /** A trigger event from the queue consumer, on behalf of the event's tenant. */
+  deliverTrigger(event: TriggerEvent): Promise<RpcResult<AppendResult>> {
+    return this.command({ scope: [event.tenant] }, async ({ store, loop }) => {
+      await this.failpoints.hit("trigger.deliver");
+      return receiveTrigger(store, loop, event, Date.now());
+    });
   }
 
   readJournal(caller: Caller, after: number, limit: number): Promise<RpcResult<JournalPage>> {

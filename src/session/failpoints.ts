@@ -1,12 +1,13 @@
 /**
- * Named crash points at the step boundaries of a tool. Tests arm them through `runInDurableObject`
+ * Named crash points at the step boundaries of a tool (FAILPOINTS) and of a trigger delivery. Tests arm them through `runInDurableObject`
  * (`throw`: the handler dies mid-operation and the test evicts the instance), or, in local
  * development only, through `DORMANT_FAILPOINTS` (`hang`: the step stops at the boundary and logs
  * a line, so a test can SIGKILL the whole stack there). Storage then holds exactly what a crash at
  * that point leaves behind.
  */
 export const FAILPOINTS = ["tool.before_start", "tool.before_effect", "tool.after_effect", "tool.after_commit"] as const;
-export type FailpointName = (typeof FAILPOINTS)[number];
+/** `trigger.deliver`: a trigger event's delivery dies before the session looks at it (queue retry tests). */
+export type FailpointName = (typeof FAILPOINTS)[number] | "trigger.deliver";
 export type FailpointMode = "throw" | "hang";
 
 export class FailpointCrash extends Error {
@@ -14,11 +15,12 @@ export class FailpointCrash extends Error {
 }
 
 export class Failpoints {
-  private readonly armed = new Map<FailpointName, FailpointMode>();
+  private readonly armed = new Map<FailpointName, { mode: FailpointMode; times: number }>();
   private scope = "";
 
-  arm(name: FailpointName, mode: FailpointMode = "throw"): void {
-    this.armed.set(name, mode);
+  /** `times`: how many hits it fires on before it disarms itself. */
+  arm(name: FailpointName, mode: FailpointMode = "throw", times = 1): void {
+    this.armed.set(name, { mode, times });
   }
 
   /**
@@ -34,9 +36,11 @@ export class Failpoints {
   }
 
   async hit(name: FailpointName): Promise<void> {
-    const mode = this.armed.get(name);
-    if (mode === undefined) return;
-    this.armed.delete(name);
+    const armed = this.armed.get(name);
+    if (armed === undefined) return;
+    const { mode, times } = armed;
+    if (times <= 1) this.armed.delete(name);
+    else this.armed.set(name, { mode, times: times - 1 });
     if (mode === "throw") throw new FailpointCrash(`failpoint ${name}`);
     console.log(`dormant failpoint reached: ${name}@${this.scope}`);
     await new Promise<never>(() => undefined);

@@ -15,6 +15,18 @@ export const WAKES_KEPT = 50;
 /** An Allow-once grant ends with its turn or this soon; a session grant lasts a working day unless revoked. */
 export const TURN_GRANT_TTL_MS = 15 * 60_000;
 export const SESSION_GRANT_TTL_MS = 24 * 3600_000;
+/** User messages that may wait behind a running turn; one more is refused with 429. */
+export const MAX_INBOX = 16;
+/** What an `inbox_full` refusal tells the sender to wait (a turn's usual length on a device). */
+export const INBOX_RETRY_AFTER_S = 5;
+/** How long a trigger event waits for its session's earlier events before it is journaled anyway. */
+export const ORDER_WAIT_MS = 20_000;
+/**
+ * How long finished bookkeeping is kept (pruned when the session wakes): idempotency rows for a
+ * week (longer than a queue keeps a message, 4 days by default), ended consents for 30 days.
+ */
+export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3600_000;
+export const CONSENT_RETENTION_MS = 30 * 24 * 3600_000;
 /** Journal rows sent per frame when a client catches up. */
 export const JOURNAL_PAGE = 500;
 /**

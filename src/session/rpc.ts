@@ -13,5 +13,5 @@ export function rpcError(error: unknown): { ok: false } & ErrorBody {
 
 export function unwrap<T>(result: RpcResult<T>): T {
   if (result.ok) return result.value;
-  throw new DormantError(result.error.code, result.error.message);
+  throw new DormantError(result.error.code, result.error.message, result.error.retryAfter);
 }

@@ -17,6 +17,7 @@ import { Notebook } from "./notebook.ts";
 import { Operations } from "./operations.ts";
 import { Revocations } from "./revocations.ts";
 import { Timers } from "./timers.ts";
+import { TriggerOrder } from "./trigger-order.ts";
 import { Wakes } from "./wakes.ts";
 
 export interface SessionMeta extends SessionOptions {
@@ -40,6 +41,7 @@ export class SessionStore {
   readonly wakes: Wakes;
   readonly consents: Consents;
   readonly notebook: Notebook;
+  readonly triggerOrder: TriggerOrder;
   private pending: JournalEntry[] = [];
 
   constructor(
@@ -58,6 +60,7 @@ export class SessionStore {
     this.wakes = new Wakes(sql);
     this.consents = new Consents(sql, meta, (type, payload, opKey) => this.append(type, payload, opKey));
     this.notebook = new Notebook(sql);
+    this.triggerOrder = new TriggerOrder(sql);
   }
 
   stamp(): VersionStamp {
