@@ -1,11 +1,29 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { DEV_HOOK_SECRET } from "./src/triggers/hook-config.ts";
 
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Two more tenants' hooks, one of them capped low, for the admission tests (over .dev.vars).
+            miniflare: {
+              bindings: {
+                HOOKS: JSON.stringify({
+                  demo: { tenant: "default", labels: ["external"] },
+                  "tenant-a": { tenant: "capped-a", labels: [] },
+                  "tenant-b": { tenant: "free-b", labels: [] },
+                }),
+                HOOK_SECRET_TENANT_A: DEV_HOOK_SECRET,
+                HOOK_SECRET_TENANT_B: DEV_HOOK_SECRET,
+                TENANT_LIMITS: JSON.stringify({ "*": { perMinute: 600, inFlight: 1000 }, "capped-a": { perMinute: 5, inFlight: 100 } }),
+              },
+            },
+          }),
+        ],
         test: {
           name: "workerd",
           include: ["test/workerd/**/*.test.ts"],

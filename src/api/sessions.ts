@@ -7,6 +7,7 @@ import {
   parseConsentDecision,
   parseConsentId,
   parseResolution,
+  parseScheduleRequest,
   parseSessionOptions,
   parseTokenRequest,
   requireRecord,
@@ -16,6 +17,8 @@ import {
 import type { AgentSession } from "../session/agent-session.ts";
 import { CALLER_HEADER, inScope } from "../session/caller.ts";
 import { unwrap } from "../session/rpc.ts";
+import { cronSubscriptions } from "../triggers/cron-subscriptions.ts";
+import { parseSubscription } from "../triggers/deployment-crons.ts";
 import { type AppEnv, appKeyScope, callerOf, requireSessionToken, tokenSecret } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { requireListedOrigin } from "./origins.ts";
@@ -42,6 +45,9 @@ type SessionStub = Pick<
   | "decideConsent"
   | "runHosted"
   | "revokeConsent"
+  | "createSchedule"
+  | "listSchedules"
+  | "cancelSchedule"
 >;
 
 function stub(c: Context<AppEnv>): SessionStub {
@@ -96,6 +102,24 @@ sessions.post("/:id/tokens", async (c) => {
 sessions.delete("/:id/tokens/:jti", async (c) => {
   const scope = await appKeyScope(c.env, c.req.header("authorization"));
   return c.json(unwrap(await stub(c).revokeToken(scope, c.req.param("jti"))));
+});
+
+// Deployment Cron Triggers a session wakes on: the app's backend subscribes it (src/triggers/cron-tick.ts).
+sessions.post("/:id/subscriptions", async (c) => {
+  const { id, tenant } = unwrap(await stub(c).describe(await appKeyScope(c.env, c.req.header("authorization"))));
+  const subscription = { session: id, tenant, ...parseSubscription((await readJson(c)).value) };
+  await cronSubscriptions(c.env).subscribe(subscription);
+  return c.json(subscription, 201);
+});
+
+sessions.get("/:id/subscriptions", async (c) => {
+  const { id } = unwrap(await stub(c).describe(await appKeyScope(c.env, c.req.header("authorization"))));
+  return c.json({ subscriptions: await cronSubscriptions(c.env).ofSession(id) });
+});
+
+sessions.delete("/:id/subscriptions", async (c) => {
+  const { id } = unwrap(await stub(c).describe(await appKeyScope(c.env, c.req.header("authorization"))));
+  return c.json({ removed: await cronSubscriptions(c.env).unsubscribe(id, c.req.query("cron") ?? "") });
 });
 
 sessions.use("/:id", requireSessionToken);
@@ -160,3 +184,15 @@ sessions.post("/:id/operations/:opKey/hosted", async (c) => {
 });
 
 sessions.delete("/:id/consents/:consentId", async (c) => c.json(unwrap(await stub(c).revokeConsent(caller(c), c.req.param("consentId")))));
+
+// Schedules: the session's own timers (at, every, cron), fired by its alarm (src/session/scheduler.ts).
+sessions.post("/:id/schedules", async (c) => {
+  const request = parseScheduleRequest((await readJson(c)).value, Date.now());
+  return c.json(unwrap(await stub(c).createSchedule(caller(c), request)), 201);
+});
+
+sessions.get("/:id/schedules", async (c) => c.json({ schedules: unwrap(await stub(c).listSchedules(caller(c))) }));
+
+sessions.delete("/:id/schedules/:scheduleId", async (c) =>
+  c.json(unwrap(await stub(c).cancelSchedule(caller(c), c.req.param("scheduleId")))),
+);

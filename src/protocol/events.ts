@@ -8,6 +8,15 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Largest user message, in characters. */
 export const MAX_MESSAGE_CHARS = 16_000;
 
+/** An optional `text` (what the agent is asked): a non-empty message, or null when absent. */
+export function optionalText(obj: Record<string, unknown>): string | null {
+  const text = obj.text ?? null;
+  if (text !== null && (typeof text !== "string" || text.length === 0 || text.length > MAX_MESSAGE_CHARS)) {
+    throw new DormantError("invalid_request", `"text" must be a string of 1-${MAX_MESSAGE_CHARS} characters`);
+  }
+  return text;
+}
+
 /** Events a client may append to a session (over HTTP or the WebSocket). */
 export type ClientEvent = { type: "user.message"; text: string };
 

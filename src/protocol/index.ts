@@ -1,6 +1,7 @@
 export * from "./canonical.ts";
 export * from "./chat-format.ts";
 export * from "./consent.ts";
+export * from "./cron.ts";
 export * from "./device.ts";
 export * from "./digest.ts";
 export * from "./errors.ts";
@@ -11,6 +12,7 @@ export * from "./manifest.ts";
 export * from "./operations.ts";
 export * from "./policy.ts";
 export * from "./roles.ts";
+export * from "./schedules.ts";
 export * from "./session.ts";
 export * from "./spans.ts";
 export * from "./triggers.ts";

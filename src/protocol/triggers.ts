@@ -1,5 +1,5 @@
 import { DormantError } from "./errors.ts";
-import { MAX_MESSAGE_CHARS } from "./events.ts";
+import { optionalText } from "./events.ts";
 import { isRecord, type Json, requireRecord } from "./validate.ts";
 
 /** Where an event that wakes a session came from (a chat message is not a trigger). */
@@ -43,12 +43,8 @@ export interface HookBody {
 export function parseHookBody(value: unknown, sessionField: string): HookBody {
   const body = requireRecord(value, "webhook body");
   const session = body[sessionField];
-  const text = body.text;
   if (session !== undefined && typeof session !== "string") throw new DormantError("invalid_request", `"${sessionField}" must be a string`);
-  if (text !== undefined && (typeof text !== "string" || text.length === 0 || text.length > MAX_MESSAGE_CHARS)) {
-    throw new DormantError("invalid_request", `"text" must be a string of 1-${MAX_MESSAGE_CHARS} characters`);
-  }
-  return { session: session ?? null, text: text ?? null };
+  return { session: session ?? null, text: optionalText(body) };
 }
 
 /** A queue body is ours only if it has this shape; anything else is dead on arrival. */

@@ -12,6 +12,8 @@ import {
   PING_FRAME,
   PONG_FRAME,
   parseClientFrame,
+  type ScheduleRequest,
+  type ScheduleView,
   type SessionOptions,
   type SessionStats,
   type SessionView,
@@ -20,8 +22,9 @@ import {
   type WakeRecord,
 } from "../protocol/index.ts";
 import { type Access, admit, CALLER_HEADER, type Caller, type TenantScope } from "./caller.ts";
+import { runDueTimers } from "./due-timers.ts";
 import { Failpoints } from "./failpoints.ts";
-import { FrameRouter, oversize, refOf } from "./frame-router.ts";
+import { FrameRouter, oversize } from "./frame-router.ts";
 import { assemble, type LiveSession, Waker } from "./live-session.ts";
 import { MetaRow } from "./meta.ts";
 import { type RpcResult, rpcError } from "./rpc.ts";
@@ -166,6 +169,18 @@ export class AgentSession extends DurableObject<Env> {
     });
   }
 
+  createSchedule(caller: Caller, request: ScheduleRequest): Promise<RpcResult<ScheduleView>> {
+    return this.command({ caller, action: "message" }, ({ scheduler }) => scheduler.create(request, Date.now()));
+  }
+
+  listSchedules(caller: Caller): Promise<RpcResult<ScheduleView[]>> {
+    return this.query({ caller, action: "read" }, ({ store }) => store.schedules.list());
+  }
+
+  cancelSchedule(caller: Caller, id: string): Promise<RpcResult<{ id: string; deleted: true }>> {
+    return this.command({ caller, action: "message" }, ({ scheduler }) => scheduler.cancel(id));
+  }
+
   readJournal(caller: Caller, after: number, limit: number): Promise<RpcResult<JournalPage>> {
     return this.query({ caller, action: "read" }, ({ store }) => store.journal.read(after, limit));
   }
@@ -215,13 +230,7 @@ export class AgentSession extends DurableObject<Env> {
       const { caller } = this.sockets.attachment(socket);
       await this.handle("websocket", { caller, action: "read" }, "settle", (live) => this.frames.route(socket, frame!, live));
     } catch (error) {
-      const { error: body } = rpcError(error);
-      this.sockets.send(socket, {
-        type: "error",
-        ref: frame?.ref ?? (typeof message === "string" ? refOf(message) : null),
-        code: body.code,
-        message: body.message,
-      });
+      this.frames.refuse(socket, frame, message, error);
     }
   }
 
@@ -236,13 +245,6 @@ export class AgentSession extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.handle("alarm", null, "settle", ({ store, loop, approvals }) => {
-      for (const timer of store.tx(() => store.timers.takeDue(Date.now()))) {
-        if (timer.kind === "lease") loop.expireLease(timer.opKey, "lease_timeout");
-        else if (timer.kind === "approval") approvals.expire(timer.opKey);
-        else if (timer.kind === "status") loop.tools.statusTimerFired(timer.opKey);
-        // `watchdog`: settle() below finds the runnable or orphaned tool and moves it on.
-      }
-    });
+    await this.handle("alarm", null, "settle", (live) => runDueTimers(live, Date.now()));
   }
 }

@@ -163,4 +163,14 @@ export class Consents {
     this.append("consent.revoked", { consentId: id, by }, grant.opKey);
     return true;
   }
+
+  /**
+   * Forgets grants that ended (expired or revoked) before `before`, except a revoked policy grant:
+   * that one is what keeps the session asking the person instead of consenting for them.
+   */
+  prune(before: number): number {
+    const sql = `DELETE FROM consents WHERE COALESCE(revoked_at, expires_at) < ?
+      AND NOT (revoked_at IS NOT NULL AND json_extract(body, '$.by') = 'policy')`;
+    return this.sql.exec(sql, before).rowsWritten;
+  }
 }

@@ -9,6 +9,7 @@ import {
 import { type Action, authorize } from "./caller.ts";
 import { JOURNAL_PAGE } from "./limits.ts";
 import type { LiveSession } from "./live-session.ts";
+import { rpcError } from "./rpc.ts";
 import type { SessionStore } from "./session-store.ts";
 import type { SessionSockets } from "./sockets.ts";
 
@@ -49,6 +50,13 @@ const FRAME_ACTION: Record<ClientFrame["type"], Action> = {
  */
 export class FrameRouter {
   constructor(private readonly sockets: SessionSockets) {}
+
+  /** Tells the socket why its frame (`frame`, or the raw `message` that never parsed) was refused. */
+  refuse(socket: WebSocket, frame: ClientFrame | null, message: string | ArrayBuffer, error: unknown): void {
+    const { error: body } = rpcError(error);
+    const ref = frame?.ref ?? (typeof message === "string" ? refOf(message) : null);
+    this.sockets.send(socket, { type: "error", ref, code: body.code, message: body.message });
+  }
 
   async route(socket: WebSocket, frame: ClientFrame, { store, loop, approvals }: LiveSession): Promise<void> {
     const { caller, clientId } = this.sockets.attachment(socket);

@@ -31,4 +31,9 @@ export class IdempotencyStore {
     this.sql.exec(sql, claim.key, claim.fingerprint, JSON.stringify(result), Date.now());
     return result;
   }
+
+  /** Forgets keys first used before `before` (a repeat after that appends again). */
+  prune(before: number): number {
+    return this.sql.exec("DELETE FROM idempotency WHERE at < ?", before).rowsWritten;
+  }
 }

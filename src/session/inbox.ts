@@ -11,7 +11,7 @@ export class Inbox {
 
   /** Inside a transaction: message `seq` waits its turn, or the transaction fails with `inbox_full`. */
   hold(seq: number, text: string): void {
-    if (this.size() >= MAX_INBOX) {
+    if (this.full()) {
       throw new DormantError(
         "inbox_full",
         `${MAX_INBOX} messages are already waiting for this session's current turn`,
@@ -21,8 +21,8 @@ export class Inbox {
     this.sql.exec("INSERT INTO inbox (seq, text) VALUES (?, ?)", seq, text);
   }
 
-  size(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM inbox").one().n;
+  full(): boolean {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM inbox").one().n >= MAX_INBOX;
   }
 
   /** Inside a transaction: the oldest waiting message, taken out of the inbox (null when none waits). */

@@ -19,6 +19,8 @@ export const SESSION_GRANT_TTL_MS = 24 * 3600_000;
 export const MAX_INBOX = 16;
 /** What an `inbox_full` refusal tells the sender to wait (a turn's usual length on a device). */
 export const INBOX_RETRY_AFTER_S = 5;
+/** Schedules a session may hold at once. */
+export const MAX_SCHEDULES = 32;
 /** How long a trigger event waits for its session's earlier events before it is journaled anyway. */
 export const ORDER_WAIT_MS = 20_000;
 /**

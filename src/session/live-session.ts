@@ -5,7 +5,9 @@ import { defaultTools } from "../tools/registry.ts";
 import { AgentLoop } from "./agent-loop.ts";
 import { Approvals } from "./approvals.ts";
 import type { Failpoints } from "./failpoints.ts";
+import { pruneSession } from "./housekeeping.ts";
 import { MetaRow } from "./meta.ts";
+import { Scheduler } from "./scheduler.ts";
 import { SCHEMA } from "./schema.ts";
 import { type SessionMeta, SessionStore } from "./session-store.ts";
 import type { SessionSockets } from "./sockets.ts";
@@ -16,6 +18,7 @@ export interface LiveSession {
   store: SessionStore;
   loop: AgentLoop;
   approvals: Approvals;
+  scheduler: Scheduler;
 }
 
 /** Builds the live objects over storage whose meta row says `meta`. Reads nothing itself. */
@@ -33,7 +36,7 @@ export function assemble(
     failpoints,
     hosted: { providers: configuredProviders(env), relay: (frame) => sockets.relay(frame), keepAlive: (work) => ctx.waitUntil(work) },
   });
-  return { store, loop, approvals: new Approvals(store, loop.tools) };
+  return { store, loop, approvals: new Approvals(store, loop.tools), scheduler: new Scheduler(store, loop) };
 }
 
 /**
@@ -69,9 +72,9 @@ export class Waker {
     return this.waking;
   }
 
-  /** After every event; records the wake after the first one only. */
+  /** After every event; records the wake, and prunes old bookkeeping, after the first one only. */
   eventDone(): void {
-    if (this.live) this.clock.firstEventDone(this.live.store.wakes);
+    if (this.live && this.clock.firstEventDone(this.live.store.wakes)) pruneSession(this.live.store, Date.now());
   }
 
   private hydrate(trigger: WakeRecord["trigger"]): LiveSession {

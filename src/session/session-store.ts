@@ -16,6 +16,7 @@ import { Journal, type StepStamp } from "./journal.ts";
 import { Notebook } from "./notebook.ts";
 import { Operations } from "./operations.ts";
 import { Revocations } from "./revocations.ts";
+import { Schedules } from "./schedules.ts";
 import { Timers } from "./timers.ts";
 import { TriggerOrder } from "./trigger-order.ts";
 import { Wakes } from "./wakes.ts";
@@ -42,6 +43,7 @@ export class SessionStore {
   readonly consents: Consents;
   readonly notebook: Notebook;
   readonly triggerOrder: TriggerOrder;
+  readonly schedules: Schedules;
   private pending: JournalEntry[] = [];
 
   constructor(
@@ -61,6 +63,7 @@ export class SessionStore {
     this.consents = new Consents(sql, meta, (type, payload, opKey) => this.append(type, payload, opKey));
     this.notebook = new Notebook(sql);
     this.triggerOrder = new TriggerOrder(sql);
+    this.schedules = new Schedules(sql);
   }
 
   stamp(): VersionStamp {

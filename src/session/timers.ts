@@ -5,8 +5,8 @@
  * back with the rows): a crash after any commit finds the alarm already armed, and recovery never
  * waits for a client.
  */
-/** `watchdog` wakes the object if it died with a tool runnable or in flight. */
-export type TimerKind = "lease" | "approval" | "status" | "watchdog";
+/** `watchdog` wakes the object if it died with a tool runnable or in flight; `schedule`'s key is a schedule id. */
+export type TimerKind = "lease" | "approval" | "status" | "watchdog" | "schedule";
 
 export interface DueTimer {
   kind: TimerKind;

@@ -19,9 +19,9 @@ export class WakeClock {
     this.hydrate ??= { ms, rowsRead, trigger };
   }
 
-  /** Call after each handled event; writes the record after the first one only. */
-  firstEventDone(wakes: Pick<Wakes, "record">): void {
-    if (this.recorded || !this.hydrate) return;
+  /** Call after each handled event; writes the record after the first one only (and says so). */
+  firstEventDone(wakes: Pick<Wakes, "record">): boolean {
+    if (this.recorded || !this.hydrate) return false;
     this.recorded = true;
     const record: WakeRecord = {
       at: Date.now(),
@@ -32,5 +32,6 @@ export class WakeClock {
       firstEventMs: performance.now() - this.constructedAt,
     };
     wakes.record(record);
+    return true;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { nextCronTime, parseCron } from "../../src/protocol/cron.ts";
 import { DormantError } from "../../src/protocol/index.ts";
-import { nextCronTime, parseCron } from "../../src/triggers/cron.ts";
 
 // Weekdays used below (UTC): 2026-01-01 Thu, 2026-03-31 Tue, 2026-04-13 Mon, 2026-09-13 Sun, 2027-01-01 Fri.
 

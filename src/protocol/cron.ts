@@ -1,4 +1,4 @@
-import { DormantError } from "../protocol/index.ts";
+import { DormantError } from "./errors.ts";
 
 /** A parsed 5-field cron expression (Cloudflare Cron Triggers / Vixie cron); every time is UTC. */
 export interface CronSpec {
