@@ -15,9 +15,7 @@ export async function onCronTick(
   controller: Pick<ScheduledController, "cron" | "scheduledTime">,
   env: Env,
 ): Promise<{ queued: number; pruned: number }> {
-  const { cron } = controller;
-  // Epoch ms on the platform; normalised because local test harnesses hand over a Date.
-  const scheduledTime = new Date(controller.scheduledTime).getTime();
+  const { cron, scheduledTime } = controller;
   const acceptedAt = Date.now();
   const events: TriggerEvent[] = (await cronSubscriptions(env).subscribers(cron)).map(({ session, tenant, text }) => ({
     v: 1,

@@ -1,4 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index.ts";
 import { describe, expect, it } from "vitest";
 import { HOUSEKEEPING_CRON, TICK_CRON } from "../../src/triggers/deployment-crons.ts";
 import { api, createSession, errorOf, type TestSession } from "./helpers.ts";
@@ -18,7 +20,7 @@ describe("deployment Cron Triggers", () => {
     const scheduledTime = Date.now();
     // The same tick twice (a platform retry), then the next one.
     for (const time of [scheduledTime, scheduledTime, scheduledTime + 5 * 60_000]) {
-      await exports.default.scheduled({ cron: TICK_CRON, scheduledTime: new Date(time) });
+      await worker.scheduled(createScheduledController({ cron: TICK_CRON, scheduledTime: time }), env);
     }
     const [first, second] = await untilReceived(a, 2);
     await untilReceived(b, 2);
