@@ -2,6 +2,7 @@ import { app } from "./api/app.ts";
 import { DEAD_LETTER_QUEUE, deliverBatch, keepDeadLetters } from "./triggers/consumer.ts";
 import { onCronTick } from "./triggers/cron-tick.ts";
 
+export { ProviderBreaker } from "./inference/breaker.ts";
 export { Mailbox } from "./mailbox/mailbox.ts";
 export { AgentSession } from "./session/agent-session.ts";
 export { CronSubscriptions } from "./triggers/cron-subscriptions.ts";

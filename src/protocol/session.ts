@@ -2,7 +2,7 @@ import type { ChatMessage } from "./chat-format.ts";
 import type { ConsentGrant } from "./consent.ts";
 import { DormantError } from "./errors.ts";
 import type { OperationView, UncertainResolution } from "./operations.ts";
-import { type DataPolicy, parseDataPolicy } from "./policy.ts";
+import { type DataPolicy, type ProviderId, parseDataPolicy } from "./policy.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, parseTokenRole, type TokenRole } from "./roles.ts";
 import { optionalBoolean, optionalInt, requireRecord } from "./validate.ts";
 
@@ -104,11 +104,25 @@ export interface WakeRecord {
   firstEventMs: number;
 }
 
+/** A hosted provider's circuit breaker as `/stats` shows it (the same for every session). */
+export interface ProviderHealth {
+  provider: ProviderId;
+  /** `open`: calls are refused at once; `half_open`: the next call is a probe. */
+  state: "closed" | "open" | "half_open";
+  /** Failures in a row (reset by a success). */
+  failures: number;
+  /** While open: when a probe may go (ms). */
+  retryAt: number | null;
+  openedAt: number | null;
+}
+
 export interface SessionStats {
   wakes: number;
   lastWake: WakeRecord | null;
   recentWakes: WakeRecord[];
   journal: { entries: number; lastSeq: number };
+  /** The breakers of the hosted providers this deployment configured. */
+  providers: ProviderHealth[];
 }
 
 export function parseResolution(value: unknown): UncertainResolution {

@@ -200,7 +200,7 @@ export class AgentSession extends DurableObject<Env> {
   }
 
   stats(caller: Caller): Promise<RpcResult<SessionStats>> {
-    return this.query({ caller, action: "read" }, ({ store }) => sessionStats(store));
+    return this.query({ caller, action: "read" }, ({ store }) => sessionStats(store, this.env));
   }
 
   /** Only WebSocket upgrades arrive here; the API worker has verified the token already. */

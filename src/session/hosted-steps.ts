@@ -1,3 +1,4 @@
+import type { Breakers } from "../inference/breakers.ts";
 import { InferenceError, type InferenceProviderV1 } from "../inference/provider.ts";
 import { pickProvider } from "../inference/registry.ts";
 import {
@@ -18,6 +19,8 @@ import type { SessionStore } from "./session-store.ts";
 
 export interface HostedDeps {
   providers: Map<ProviderId, InferenceProviderV1>;
+  /** Each provider's circuit breaker: a provider that keeps failing is not called until it recovers. */
+  breakers: Pick<Breakers, "pass" | "report">;
   /** Streams a hosted step's text to the session's clients, as a device's deltas are. */
   relay(frame: ServerFrame): void;
   /** Keeps the object alive while a provider call is outstanding. */
@@ -83,8 +86,20 @@ export class HostedSteps {
     const controller = new AbortController();
     this.running.set(op.opKey, { controller, consentId: grant.id });
     const { opKey } = op;
+    const { breakers } = this.deps;
+    let called = false;
     const work = (async () => {
       try {
+        const passage = await breakers.pass(provider.provider);
+        if (!passage.allowed) {
+          const wait = Math.ceil(passage.retryAfterMs / 1000);
+          throw new InferenceError(
+            "provider_unavailable",
+            `${provider.recipient} kept failing, so it is not asked again for ${wait} s`,
+            false,
+          );
+        }
+        called = true;
         const result = await provider.generate({
           ...this.steps.prompt(op.attempt),
           maxTokens: HOSTED_MAX_TOKENS,
@@ -93,6 +108,7 @@ export class HostedSteps {
         });
         if (controller.signal.aborted) return;
         this.running.delete(opKey);
+        await breakers.report(provider.provider, true);
         // The receipt is what this call observed: the provider's own model name and the grant used.
         const receipt = {
           ranOn: "hosted" as const,
@@ -105,6 +121,7 @@ export class HostedSteps {
         if (controller.signal.aborted) return; // Revoked: the revocation already moved the step.
         this.running.delete(opKey);
         const typed = error instanceof DormantError ? error : new InferenceError("provider_failed", String(error), false);
+        if (called && typed instanceof InferenceError) await breakers.report(provider.provider, false);
         const retryable = typed instanceof InferenceError ? typed.retryable : false;
         this.steps.failInference(opKey, leaseId, holder, typed.code, typed.message, retryable);
       } finally {

@@ -1,4 +1,5 @@
 import { isLocalDevelopment } from "../config/deployment.ts";
+import { providerBreakers } from "../inference/breakers.ts";
 import { configuredProviders } from "../inference/registry.ts";
 import { DormantError, type WakeRecord } from "../protocol/index.ts";
 import { defaultTools } from "../tools/registry.ts";
@@ -34,7 +35,12 @@ export function assemble(
   const loop = new AgentLoop(store, defaultTools, sockets, {
     env,
     failpoints,
-    hosted: { providers: configuredProviders(env), relay: (frame) => sockets.relay(frame), keepAlive: (work) => ctx.waitUntil(work) },
+    hosted: {
+      providers: configuredProviders(env),
+      breakers: providerBreakers(env),
+      relay: (frame) => sockets.relay(frame),
+      keepAlive: (work) => ctx.waitUntil(work),
+    },
   });
   return { store, loop, approvals: new Approvals(store, loop.tools), scheduler: new Scheduler(store, loop) };
 }

@@ -1,3 +1,5 @@
+import { providerBreakers } from "../inference/breakers.ts";
+import { configuredProviders } from "../inference/registry.ts";
 import type { SessionStats, SessionView } from "../protocol/index.ts";
 import { toView } from "./operations.ts";
 import type { SessionStore } from "./session-store.ts";
@@ -24,13 +26,14 @@ export function sessionView(store: SessionStore): SessionView {
   };
 }
 
-/** Cold-start accounting: the recent wakes and the journal's size. */
-export function sessionStats(store: SessionStore): SessionStats {
+/** Cold-start accounting (the recent wakes, the journal's size) and the hosted providers' breakers. */
+export async function sessionStats(store: SessionStore, env: Env): Promise<SessionStats> {
   const { total, records } = store.wakes.recent(10);
   return {
     wakes: total,
     lastWake: records[0] ?? null,
     recentWakes: records,
     journal: { entries: store.journal.count(), lastSeq: store.journal.lastSeq() },
+    providers: await providerBreakers(env).snapshots([...configuredProviders(env).keys()]),
   };
 }

@@ -11,5 +11,9 @@ describe("production config", () => {
     expect(stdout).toContain("--dry-run: exiting now.");
     expect(stdout).toMatch(/env\.AI\s+AI/);
     expect(stdout).toMatch(/env\.AGENT_SESSION \(AgentSession\)\s+Durable Object/);
+    // Bindings are not inherited by environments: production repeats the trigger layer's.
+    expect(stdout).toMatch(/env\.EVENTS \(dormant-events\)\s+Queue/);
+    expect(stdout).toMatch(/env\.DEAD_LETTERS_QUEUE \(dormant-events-dlq\)\s+Queue/);
+    expect(stdout).toMatch(/env\.PROVIDER_BREAKER_DO \(ProviderBreaker\)\s+Durable Object/);
   });
 });

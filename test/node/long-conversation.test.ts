@@ -7,7 +7,9 @@ import { useDevServer } from "./dev-server.ts";
 // every tenth turn forced to fail at the provider. Failed turns must not poison the ones after.
 
 const TURNS = 500;
-const stack = useDevServer();
+// Each forced turn opens the provider's breaker (3 failures in a row); with no cool-down the next
+// turn is its probe, so what is measured is recovery, not the breaker's wait (provider-breaker.test.ts).
+const stack = useDevServer({ prebuilt: true, vars: { PROVIDER_BREAKER: JSON.stringify({ failures: 3, cooldownMs: 0 }) } });
 
 /** What people asked in the held-out set (emails left out: they park for approval). */
 function prompts(): string[] {

@@ -1,7 +1,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index.ts";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
 import { HOUSEKEEPING_CRON, TICK_CRON } from "../../src/triggers/deployment-crons.ts";
 import { api, createSession, errorOf, type TestSession } from "./helpers.ts";
 import { queueSettles, received, untilReceived } from "./triggers.ts";

@@ -30,6 +30,20 @@ function originOf(model: Json | undefined, runtime: StepRuntime | null, receipt:
   return { kind: "device", model, backend: runtime?.backend ?? null, dtype: runtime?.dtype ?? null };
 }
 
+/** Why a turn got no answer, in words for the person reading (the session's message follows). */
+const FAILURE_WORDS: Record<string, string> = {
+  provider_unavailable: "The hosted model is not answering right now; Dormant stopped asking it for a while. Try again shortly.",
+  provider_timeout: "The hosted model took too long to answer.",
+  provider_failed: "The hosted model failed to answer.",
+  too_many_steps: "This request took more steps than one turn may take.",
+  malformed_model_output: "The model's answer could not be read.",
+};
+
+function failedTurnText(code: Json | undefined, message: Json | undefined): string {
+  const words = typeof code === "string" ? FAILURE_WORDS[code] : undefined;
+  return `No answer: ${words ?? "the turn failed."} (${text(message)})`;
+}
+
 /** The conversation as a reader sees it, folded from journal rows (idempotent per seq). */
 export class Transcript {
   readonly messages: TranscriptMessage[] = [];
@@ -81,13 +95,7 @@ export class Transcript {
         return result === undefined ? null : { seq, role: "tool", text: text(result), opKey, origin: { kind: "tool", tool: opKey ?? "" } };
       }
       case "turn.failed":
-        return {
-          seq,
-          role: "assistant",
-          text: `turn failed: ${text(field(payload, "code"))} ${text(field(payload, "message"))}`,
-          opKey,
-          origin: null,
-        };
+        return { seq, role: "assistant", text: failedTurnText(field(payload, "code"), field(payload, "message")), opKey, origin: null };
       default:
         return null;
     }

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import type { JournalEntry, JournalPage, SessionCreated } from "../../src/protocol/index.ts";
+import { DEPLOYMENT_CRONS, TICK_CRON } from "../../src/triggers/deployment-crons.ts";
+import { DEV_HOOK_SECRET } from "../../src/triggers/hook-config.ts";
+import { sign } from "../../src/triggers/signature.ts";
+import { useDevServer } from "./dev-server.ts";
+
+// Triggers as `npm start` runs them: wrangler dev's Cron Trigger test route and its local Queues
+// (producer, consumer, dead-letter queue), against the SQLite Durable Objects it persists.
+
+const stack = useDevServer();
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${stack().output().slice(-3000)}`);
+  }
+}
+
+async function session(): Promise<{ created: SessionCreated; received: () => Promise<JournalEntry[]> }> {
+  const created = (await (await fetch(`${stack().url}/v1/sessions`, { method: "POST", body: "{}" })).json()) as SessionCreated;
+  const received = async () => {
+    const res = await fetch(`${stack().url}/v1/sessions/${created.id}/journal?limit=1000`, {
+      headers: { authorization: `Bearer ${created.token}` },
+    });
+    return ((await res.json()) as JournalPage).entries.filter((e) => e.type === "trigger.received");
+  };
+  return { created, received };
+}
+
+describe("triggers under wrangler dev", () => {
+  it("wrangler.toml's crons are the ones the code subscribes sessions to", () => {
+    const toml = readFileSync("wrangler.toml", "utf8");
+    const lists = [...toml.matchAll(/^crons = (\[.*\])$/gm)].map((m) => JSON.parse(m[1]!) as string[]);
+    expect(lists.length).toBeGreaterThanOrEqual(2); // the default env and production
+    for (const list of lists) expect(list).toEqual([...DEPLOYMENT_CRONS]);
+  });
+
+  it("a tick from the scheduled test route wakes the subscribed session once per tick, and no other", async () => {
+    const [subscribed, other] = [await session(), await session()];
+    const sub = await fetch(`${stack().url}/v1/sessions/${subscribed.created.id}/subscriptions`, {
+      method: "POST",
+      body: JSON.stringify({ cron: TICK_CRON }),
+    });
+    expect(sub.status).toBe(201);
+    for (let tick = 1; tick <= 2; tick++) {
+      const res = await fetch(`${stack().url}/__scheduled?cron=${encodeURIComponent(TICK_CRON)}`);
+      expect(res.status).toBe(200);
+      await until(async () => ((await subscribed.received()).length >= tick ? true : undefined), `tick ${tick}`);
+      // A tick after the route's time resolution has moved on (its key is the scheduled time).
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    const events = await subscribed.received();
+    expect(events).toHaveLength(2);
+    expect(events.map((e) => (e.payload as { source: string }).source)).toEqual(["cron", "cron"]);
+    expect(await other.received()).toHaveLength(0);
+  }, 60_000);
+
+  it("a signed webhook reaches its session through the local queue", async () => {
+    const { created, received } = await session();
+    const body = JSON.stringify({ session: created.id, data: { deploy: "ok" } });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      "webhook-id": "dev-delivery-1",
+      "webhook-timestamp": timestamp,
+      "webhook-signature": await sign(DEV_HOOK_SECRET, "dev-delivery-1", timestamp, body),
+    };
+    for (let i = 0; i < 3; i++) expect((await fetch(`${stack().url}/v1/hooks/demo`, { method: "POST", body, headers })).status).toBe(202);
+    const [event] = await until(async () => ((await received()).length > 0 ? received() : undefined), "the webhook event");
+    expect(event!.payload).toMatchObject({ source: "webhook", name: "demo", key: "hook:demo:dev-delivery-1" });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await received()).toHaveLength(1);
+  }, 60_000);
+});
