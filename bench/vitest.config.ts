@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: resolve(root, "wrangler.toml") } })],
-        test: { name: "workerd", root, include: ["bench/journal.bench.ts"], testTimeout: 600_000 },
+        test: { name: "workerd", root, include: ["bench/journal.bench.ts", "bench/triggers.bench.ts"], testTimeout: 600_000 },
       },
       {
         test: { name: "device", root, include: ["bench/device.bench.ts"], testTimeout: 900_000, hookTimeout: 120_000 },

@@ -21,8 +21,12 @@ export const MAX_INBOX = 16;
 export const INBOX_RETRY_AFTER_S = 5;
 /** Schedules a session may hold at once. */
 export const MAX_SCHEDULES = 32;
-/** How long a trigger event waits for its session's earlier events before it is journaled anyway. */
-export const ORDER_WAIT_MS = 20_000;
+/**
+ * How long a trigger event waits for its session's earlier events before it is journaled anyway.
+ * Shorter than the consumer's retry budget (1 + 2 + 4 + 8 s before its last attempt), so a waiting
+ * event is taken, not dead-lettered.
+ */
+export const ORDER_WAIT_MS = 10_000;
 /**
  * How long finished bookkeeping is kept (pruned when the session wakes): idempotency rows for a
  * week (longer than a queue keeps a message, 4 days by default), ended consents for 30 days.
