@@ -1,4 +1,5 @@
 import { DormantError, isRecord, type ProviderHealth, type ProviderId } from "../protocol/index.ts";
+import type { StubSurface } from "../storage/stub-surface.ts";
 import type { BreakerConfig, Passage, ProviderBreaker } from "./breaker.ts";
 
 export const DEFAULT_BREAKER: BreakerConfig = { failures: 3, cooldownMs: 30_000 };
@@ -32,7 +33,7 @@ export function breakerConfig(value: string | undefined): BreakerConfig {
   return { failures: config.failures, cooldownMs: config.cooldownMs };
 }
 
-type Stub = { [K in "pass" | "report" | "snapshot"]: (...args: Parameters<ProviderBreaker[K]>) => ReturnType<ProviderBreaker[K]> };
+type Stub = StubSurface<ProviderBreaker, "pass" | "report" | "snapshot">;
 
 /** The deployment's breakers, one object per provider. */
 export function providerBreakers(env: Env): Breakers {

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { schemaOnce } from "../storage/schema-once.ts";
 
 export interface OutgoingMail {
   to: string;
@@ -19,16 +20,13 @@ export interface SentMail extends OutgoingMail {
  * real provider, dedupes by it, and answers status queries. Nothing leaves the machine.
  */
 export class Mailbox extends DurableObject<Env> {
-  private ready = false;
+  private readonly db = schemaOnce(
+    this.ctx,
+    "CREATE TABLE IF NOT EXISTS mail (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, at INTEGER NOT NULL)",
+  );
 
   private get sql(): SqlStorage {
-    if (!this.ready) {
-      this.ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS mail (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, at INTEGER NOT NULL)",
-      );
-      this.ready = true;
-    }
-    return this.ctx.storage.sql;
+    return this.db();
   }
 
   async send(key: string, mail: OutgoingMail): Promise<{ messageId: string }> {

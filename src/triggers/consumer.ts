@@ -2,7 +2,7 @@ import { ERROR_STATUS, type ErrorCode, isTriggerEvent, SESSION_ID_PATTERN, type 
 import { releaseEvent } from "./admission.ts";
 import { type DeadLetterInput, deadLetters } from "./dead-letters.ts";
 
-/** wrangler.toml's queue names. */
+/** The dead-letter queue's name in wrangler.toml (the one queue this worker consumes besides `dormant-events`). */
 export const DEAD_LETTER_QUEUE = "dormant-events-dlq";
 
 /**
@@ -13,7 +13,7 @@ export const DEAD_LETTER_QUEUE = "dormant-events-dlq";
 export const MAX_DELIVERY_ATTEMPTS = 5;
 
 /** Seconds before attempt `attempts + 1`: 1, 2, 4, 8, at most 60 (or what the session asked for). */
-export function backoffSeconds(attempts: number, asked?: number): number {
+function backoffSeconds(attempts: number, asked?: number): number {
   return Math.max(asked ?? 0, Math.min(60, 2 ** (attempts - 1)));
 }
 

@@ -1,4 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import { schemaOnce } from "../storage/schema-once.ts";
+import type { StubSurface } from "../storage/stub-surface.ts";
 
 export interface Subscription {
   session: string;
@@ -13,11 +15,7 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS subscriptions (
 );
 CREATE INDEX IF NOT EXISTS subscriptions_cron ON subscriptions (cron);`;
 
-type Store = {
-  [K in "subscribe" | "unsubscribe" | "subscribers" | "ofSession"]: (
-    ...args: Parameters<CronSubscriptions[K]>
-  ) => Promise<ReturnType<CronSubscriptions[K]>>;
-};
+type Store = StubSurface<CronSubscriptions, "subscribe" | "unsubscribe" | "subscribers" | "ofSession">;
 
 /** The one subscription list (a row per session and cron; the tick reads one index range). */
 export function cronSubscriptions(env: Env): Store {
@@ -26,14 +24,10 @@ export function cronSubscriptions(env: Env): Store {
 
 /** Which sessions a deployment Cron Trigger wakes. Owner of `subscriptions`. */
 export class CronSubscriptions extends DurableObject<Env> {
-  private ready = false;
+  private readonly db = schemaOnce(this.ctx, SCHEMA);
 
   private get sql(): SqlStorage {
-    if (!this.ready) {
-      this.ctx.storage.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.ctx.storage.sql;
+    return this.db();
   }
 
   subscribe(subscription: Subscription): void {

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type DeadLetter, isRecord, isTriggerEvent, type Json, type TriggerEvent } from "../protocol/index.ts";
+import { schemaOnce } from "../storage/schema-once.ts";
+import type { StubSurface } from "../storage/stub-surface.ts";
 
 /** What the consumer puts on the dead-letter queue: the message as it was, and why it gave up. */
 export interface DeadLetterInput {
@@ -21,12 +23,7 @@ function isInput(value: unknown): value is DeadLetterInput {
   return isRecord(value) && typeof value.id === "string" && isRecord(value.error) && typeof value.attempts === "number" && "body" in value;
 }
 
-/** The store's RPC surface as plain method types (workerd's stub typing recurses too deeply here). */
-type DeadLetterStore = {
-  [K in "keep" | "list" | "get" | "claimReplay" | "unclaimReplay" | "prune"]: (
-    ...args: Parameters<DeadLetters[K]>
-  ) => Promise<ReturnType<DeadLetters[K]>>;
-};
+type DeadLetterStore = StubSurface<DeadLetters, "keep" | "list" | "get" | "claimReplay" | "unclaimReplay" | "prune">;
 
 /** The one dead-letter store (letters are rare; one object keeps listing and pruning simple). */
 export function deadLetters(env: Env): DeadLetterStore {
@@ -35,14 +32,10 @@ export function deadLetters(env: Env): DeadLetterStore {
 
 /** Events that ran out of delivery attempts, with their last error, until replayed or pruned. Owner of `letters`. */
 export class DeadLetters extends DurableObject<Env> {
-  private ready = false;
+  private readonly db = schemaOnce(this.ctx, SCHEMA);
 
   private get sql(): SqlStorage {
-    if (!this.ready) {
-      this.ctx.storage.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.ctx.storage.sql;
+    return this.db();
   }
 
   /**

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { schemaOnce } from "../storage/schema-once.ts";
 import type { TenantLimits } from "./tenant-limits.ts";
 
 /** An admitted event holds its in-flight slot until delivered, or this long if the consumer never says. */
@@ -19,14 +20,10 @@ CREATE TABLE IF NOT EXISTS streams (session TEXT PRIMARY KEY, last INTEGER NOT N
  * same number and costs nothing. Owner of its three tables.
  */
 export class TenantGate extends DurableObject<Env> {
-  private ready = false;
+  private readonly db = schemaOnce(this.ctx, SCHEMA);
 
   private get sql(): SqlStorage {
-    if (!this.ready) {
-      this.ctx.storage.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.ctx.storage.sql;
+    return this.db();
   }
 
   admit(key: string, session: string, limits: TenantLimits, now = Date.now()): Admission {

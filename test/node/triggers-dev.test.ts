@@ -1,10 +1,14 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JournalEntry, JournalPage, SessionCreated } from "../../src/protocol/index.ts";
 import { DEPLOYMENT_CRONS, TICK_CRON } from "../../src/triggers/deployment-crons.ts";
 import { DEV_HOOK_SECRET } from "../../src/triggers/hook-config.ts";
 import { sign } from "../../src/triggers/signature.ts";
-import { useDevServer } from "./dev-server.ts";
+import { Transcript } from "../../web/client/transcript.ts";
+import { badgeText } from "../../web/ui/view.ts";
+import { type DevServer, startDevServer, useDevServer } from "./dev-server.ts";
 
 // Triggers as `npm start` runs them: wrangler dev's Cron Trigger test route and its local Queues
 // (producer, consumer, dead-letter queue), against the SQLite Durable Objects it persists.
@@ -60,7 +64,7 @@ describe("triggers under wrangler dev", () => {
 
   it("a signed webhook reaches its session through the local queue", async () => {
     const { created, received } = await session();
-    const body = JSON.stringify({ session: created.id, data: { deploy: "ok" } });
+    const body = JSON.stringify({ session: created.id, text: "The deploy finished. Anything to do?", data: { deploy: "ok" } });
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers = {
       "webhook-id": "dev-delivery-1",
@@ -70,7 +74,51 @@ describe("triggers under wrangler dev", () => {
     for (let i = 0; i < 3; i++) expect((await fetch(`${stack().url}/v1/hooks/demo`, { method: "POST", body, headers })).status).toBe(202);
     const [event] = await until(async () => ((await received()).length > 0 ? received() : undefined), "the webhook event");
     expect(event!.payload).toMatchObject({ source: "webhook", name: "demo", key: "hook:demo:dev-delivery-1" });
+    // The SDK shows the turn it started as coming from the webhook.
+    const res = await fetch(`${stack().url}/v1/sessions/${created.id}/journal?limit=1000`, {
+      headers: { authorization: `Bearer ${created.token}` },
+    });
+    const [turn] = new Transcript().apply(((await res.json()) as JournalPage).entries).filter((m) => m.role === "user");
+    expect(turn).toMatchObject({
+      text: "The deploy finished. Anything to do?",
+      origin: { kind: "trigger", source: "webhook", name: "demo" },
+    });
+    expect(badgeText(turn!.origin)).toBe("from webhook demo");
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await received()).toHaveLength(1);
   }, 60_000);
+});
+
+describe("a schedule across a crash", () => {
+  it("a schedule that came due while the stack was down (SIGKILL) fires once on restart, with its lateness", async () => {
+    const state = mkdtempSync(join(tmpdir(), "dormant-schedule-"));
+    let server: DevServer | undefined = await startDevServer(90_000, { prebuilt: true, state });
+    try {
+      const created = (await (await fetch(`${server.url}/v1/sessions`, { method: "POST", body: "{}" })).json()) as SessionCreated;
+      const headers = { authorization: `Bearer ${created.token}`, "content-type": "application/json" };
+      const at = Date.now() + 2000;
+      const set = await fetch(`${server.url}/v1/sessions/${created.id}/schedules`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ at, name: "while-down" }),
+      });
+      expect(set.status).toBe(201);
+      await server.kill();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()) + 1000)); // Due while nothing runs.
+      server = await startDevServer(90_000, { prebuilt: true, state });
+      const url = server.url;
+      const fired = async () => {
+        const page = (await (await fetch(`${url}/v1/sessions/${created.id}/journal?limit=1000`, { headers })).json()) as JournalPage;
+        return page.entries.filter((e) => e.type === "schedule.fired");
+      };
+      const [firing] = await until(async () => ((await fired()).length > 0 ? fired() : undefined), "the late firing");
+      expect(firing!.payload).toMatchObject({ name: "while-down", due: at, missed: 0 });
+      expect((firing!.payload as { lateMs: number }).lateMs).toBeGreaterThanOrEqual(1000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await fired()).toHaveLength(1);
+    } finally {
+      await server?.stop();
+      rmSync(state, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -5,7 +5,9 @@ export type MessageOrigin =
   | { kind: "device"; model: string; backend: StepRuntime["backend"] | null; dtype: StepRuntime["dtype"] | null }
   /** `model` is `<provider>/<model>`; `consentId` the grant it ran under. */
   | { kind: "hosted"; model: string; consentId: string | null }
-  | { kind: "tool"; tool: string };
+  | { kind: "tool"; tool: string }
+  /** A user turn an event started: a webhook, a schedule or a cron tick (`name`: which one). */
+  | { kind: "trigger"; source: string; name: string };
 
 export interface TranscriptMessage {
   seq: number;
@@ -49,6 +51,8 @@ export class Transcript {
   readonly messages: TranscriptMessage[] = [];
   /** step.completed runtime by opKey: the assistant message of the same step takes its backend. */
   private readonly runtimes = new Map<string, StepRuntime | null>();
+  /** trigger.received / schedule.fired rows by seq: the user turn they start names them. */
+  private readonly triggers = new Map<number, MessageOrigin>();
   private seen = 0;
 
   /** Returns the messages this batch added. */
@@ -69,8 +73,19 @@ export class Transcript {
   private fold(entry: JournalEntry): TranscriptMessage | null {
     const { payload, opKey, seq } = entry;
     switch (entry.type) {
-      case "user.message":
-        return { seq, role: "user", text: text(field(payload, "text")), opKey, origin: null };
+      case "trigger.received":
+      case "schedule.fired":
+        this.triggers.set(seq, {
+          kind: "trigger",
+          source: entry.type === "schedule.fired" ? "schedule" : text(field(payload, "source")),
+          name: text(field(payload, "name")),
+        });
+        return null;
+      case "user.message": {
+        const trigger = field(payload, "trigger");
+        const origin = typeof trigger === "number" ? (this.triggers.get(trigger) ?? null) : null;
+        return { seq, role: "user", text: text(field(payload, "text")), opKey, origin };
+      }
       case "assistant.message":
         return {
           seq,

@@ -8,6 +8,7 @@ export function badgeText(origin: MessageOrigin | null): string | null {
   if (!origin) return null;
   if (origin.kind === "hosted") return `hosted ${origin.model.split("@sha256:")[0]}`;
   if (origin.kind === "tool") return null;
+  if (origin.kind === "trigger") return `from ${origin.source} ${origin.name}`;
   const [id, digest] = origin.model.split("@sha256:");
   const where = origin.backend ? ` · ${origin.backend}/${origin.dtype}` : "";
   return `device ${id}@${(digest ?? "").slice(0, 12)}${where}`;
