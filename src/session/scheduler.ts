@@ -28,7 +28,7 @@ export class Scheduler {
       store.schedules.insert(id, request, now, nextAt);
       if (nextAt !== null) store.timers.set("schedule", id, nextAt);
       store.append("schedule.created", { id, ...request, nextAt });
-      return store.schedules.get(id)!;
+      return store.schedules.get(id)!.schedule;
     });
   }
 
@@ -45,15 +45,16 @@ export class Scheduler {
   /** Inside the alarm's transaction: schedule `id`'s timer came due. */
   fire(id: string, now: number): void {
     const { store } = this;
-    const schedule = store.schedules.get(id);
-    if (!schedule || schedule.nextAt === null) return;
+    const found = store.schedules.get(id);
+    const due = found?.schedule.nextAt ?? null;
+    if (!found || due === null) return;
+    const { schedule, anchor } = found;
     if (schedule.text !== null && store.ops.open().length > 0 && store.inbox.full()) {
       // Its turn could not even wait in the inbox: it fires later instead of being lost.
       store.timers.set("schedule", id, now + INBOX_RETRY_AFTER_S * 1000);
       return;
     }
-    const due = schedule.nextAt;
-    const next = (after: number) => nextFiring(schedule.kind, schedule.spec, schedule.anchor, after);
+    const next = (after: number) => nextFiring(schedule.kind, schedule.spec, anchor, after);
     let missed = 0;
     for (let t = next(due); t !== null && t <= now && missed < MISSED_COUNTED; t = next(t)) missed++;
     const { name, kind } = schedule;

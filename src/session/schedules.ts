@@ -28,9 +28,10 @@ export class Schedules {
     this.sql.exec(sql, id, JSON.stringify(request), anchor, nextAt, anchor);
   }
 
-  get(id: string): (ScheduleView & { anchor: number }) | null {
+  /** The schedule, and the time its `every` grid counts from. */
+  get(id: string): { schedule: ScheduleView; anchor: number } | null {
     const row = this.sql.exec<Row>("SELECT * FROM schedules WHERE id = ?", id).toArray()[0];
-    return row ? { ...view(row), anchor: row.anchor } : null;
+    return row ? { schedule: view(row), anchor: row.anchor } : null;
   }
 
   list(): ScheduleView[] {
