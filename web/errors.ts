@@ -16,16 +16,20 @@ export type ClientErrorCode =
   | "engine_unloaded"
   | "connection_closed"
   | "request_refused"
+  /** The session is overloaded (its inbox is full): the same request may succeed after `retryAfterMs`. */
+  | "session_busy"
   /** The app gave the element no session: its token provider or endpoint failed or is missing. */
   | "no_session";
 
 export class ClientError extends Error {
   readonly code: ClientErrorCode;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
     this.name = "ClientError";
     this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   toJSON(): { code: ClientErrorCode; message: string } {

@@ -64,7 +64,8 @@ export type ServerFrame =
   | LeaseOffer
   | { type: "step.delta"; opKey: string; text: string }
   | { type: "ack"; ref: string | null; seq: number | null }
-  | { type: "error"; ref: string | null; code: ErrorCode; message: string };
+  /** `retryAfter`: the session is overloaded (`inbox_full`); the same frame may succeed after that many seconds. */
+  | { type: "error"; ref: string | null; code: ErrorCode; message: string; retryAfter?: number };
 
 const CLIENT_FRAME_TYPES: readonly ClientFrame["type"][] = [
   "hello",

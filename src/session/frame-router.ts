@@ -55,7 +55,8 @@ export class FrameRouter {
   refuse(socket: WebSocket, frame: ClientFrame | null, message: string | ArrayBuffer, error: unknown): void {
     const { error: body } = rpcError(error);
     const ref = frame?.ref ?? (typeof message === "string" ? refOf(message) : null);
-    this.sockets.send(socket, { type: "error", ref, code: body.code, message: body.message });
+    const { code, message: text, retryAfter } = body;
+    this.sockets.send(socket, { type: "error", ref, code, message: text, ...(retryAfter === undefined ? {} : { retryAfter }) });
   }
 
   async route(socket: WebSocket, frame: ClientFrame, { store, loop, approvals }: LiveSession): Promise<void> {

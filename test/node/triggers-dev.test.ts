@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { JournalEntry, JournalPage, SessionCreated } from "../../src/protocol/index.ts";
+import type { JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
 import { DEPLOYMENT_CRONS, TICK_CRON } from "../../src/triggers/deployment-crons.ts";
 import { DEV_HOOK_SECRET } from "../../src/triggers/hook-config.ts";
 import { sign } from "../../src/triggers/signature.ts";
@@ -87,6 +87,64 @@ describe("triggers under wrangler dev", () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await received()).toHaveLength(1);
   }, 60_000);
+});
+
+/**
+ * The SDK client as this test uses it. web/ is type-checked against the DOM (web/tsconfig.json), and
+ * this project against workerd's types, so the module is loaded by a path the compiler does not
+ * follow; Node runs it as the browser does (WebSocket, no localStorage: an in-memory outbox).
+ */
+interface SdkClient {
+  send(text: string): Promise<number>;
+  on(listener: (event: { type: string; items?: readonly unknown[]; busyUntil?: number | null }) => void): () => void;
+  readonly outbox: readonly unknown[];
+  close(): void;
+}
+const SDK = "../../web/client/client.ts";
+const loadSdk = async () =>
+  (await import(SDK)) as { createClient(options: { baseUrl: string; session: string; token: string }): SdkClient };
+
+describe("a busy session and the SDK", () => {
+  it("a message refused by a full inbox stays in the SDK's outbox and is delivered once the session catches up", async () => {
+    const { created } = await session();
+    const base = `${stack().url}/v1/sessions/${created.id}`;
+    const headers = { authorization: `Bearer ${created.token}`, "content-type": "application/json" };
+    const post = (text: string) =>
+      fetch(`${base}/events`, { method: "POST", headers, body: JSON.stringify({ type: "user.message", text }) });
+    for (let i = 0; i <= 16; i++) expect((await post(`earlier ${i}`)).status).toBe(201); // One turn running, 16 waiting.
+    expect((await post("refused")).status).toBe(429);
+
+    const client = (await loadSdk()).createClient({ baseUrl: stack().url, session: created.id, token: created.token });
+    const outbox: { items?: readonly unknown[]; busyUntil?: number | null }[] = [];
+    client.on((event) => event.type === "outbox" && outbox.push(event));
+    const sent = client.send("one more, please");
+    await until(
+      async () => (outbox.some((e) => typeof e.busyUntil === "number" && e.items?.length === 1) ? true : undefined),
+      "the busy outbox",
+    );
+
+    // A device works through the turns; the inbox drains and the SDK's retry gets in.
+    const device = new WebSocket(
+      `${stack().url.replace("http", "ws")}${new URL(base).pathname}/ws?token=${encodeURIComponent(created.token)}`,
+    );
+    device.addEventListener("message", (event) => {
+      const frame = JSON.parse(String(event.data)) as ServerFrame;
+      if (frame.type !== "lease.offer") return;
+      const { opKey, leaseId } = frame as LeaseOffer;
+      device.send(JSON.stringify({ type: "step.complete", opKey, leaseId, output: "Done.<|end|>", model: "test@sha256:00" }));
+    });
+    await new Promise((resolve) => device.addEventListener("open", resolve));
+    device.send(JSON.stringify({ type: "hello", role: "device", device: "worker" }));
+    const seq = await sent;
+    const page = (await (await fetch(`${base}/journal?limit=1000`, { headers })).json()) as JournalPage;
+    const texts = page.entries.filter((e) => e.type === "user.message").map((e) => (e.payload as { text: string }).text);
+    expect(texts.filter((t) => t === "one more, please")).toHaveLength(1);
+    expect(texts).not.toContain("refused");
+    expect(page.entries.find((e) => e.seq === seq)?.payload).toMatchObject({ text: "one more, please" });
+    expect(client.outbox).toHaveLength(0);
+    client.close();
+    device.close();
+  }, 90_000);
 });
 
 describe("a schedule across a crash", () => {

@@ -91,7 +91,7 @@ class SessionClient implements Client {
       request: (frame) => this.connection.request(frame),
       isOpen,
       lastSeq: () => this.lastSeq,
-      changed: (items) => this.emit({ type: "outbox", items }),
+      changed: (items, busyUntil) => this.emit({ type: "outbox", items, busyUntil }),
     });
     // Another tab of this session queued or delivered a message.
     globalThis.addEventListener?.("storage", (event: StorageEvent) => {

@@ -102,7 +102,11 @@ export class Connection {
     }
     if (!reply) return false;
     // The session's own code (from src/protocol's ERROR_STATUS) leads the message.
-    reply.reject(new ClientError("request_refused", `${frame.code}: ${frame.message}`));
+    const text = `${frame.code}: ${frame.message}`;
+    const retryAfterMs = frame.retryAfter === undefined ? undefined : frame.retryAfter * 1000;
+    reply.reject(
+      retryAfterMs === undefined ? new ClientError("request_refused", text) : new ClientError("session_busy", text, { retryAfterMs }),
+    );
     return true;
   }
 

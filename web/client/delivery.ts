@@ -7,7 +7,8 @@ export interface DeliveryLink {
   request(frame: ClientFrame): Promise<number | null>;
   isOpen(): boolean;
   lastSeq(): number;
-  changed(items: readonly OutboxItem[]): void;
+  /** `busyUntil`: the session asked us to wait until then (ms) before sending again; null when not. */
+  changed(items: readonly OutboxItem[], busyUntil: number | null): void;
 }
 
 /**
@@ -18,6 +19,7 @@ export interface DeliveryLink {
 export class Delivery {
   private readonly waiting = new Map<string, { resolve: (seq: number) => void; reject: (error: ClientError) => void }>();
   private flushing = false;
+  private busyUntil: number | null = null;
 
   constructor(
     private readonly box: Outbox,
@@ -28,20 +30,28 @@ export class Delivery {
   async send(text: string): Promise<number> {
     const item = await this.box.add(text);
     const delivered = new Promise<number>((resolve, reject) => this.waiting.set(item.key, { resolve, reject }));
-    this.link.changed(this.box.list());
+    this.changed();
     void this.flush();
     return delivered;
   }
 
   /** Another tab changed the shared outbox: show it, and deliver what it queued if we can. */
   otherTabChanged(): void {
-    this.link.changed(this.box.list());
+    this.changed();
     void this.flush();
   }
 
-  /** Delivers in order; stops at the first connection failure (the next open resumes). */
+  private changed(): void {
+    this.link.changed(this.box.list(), this.busyUntil);
+  }
+
+  /**
+   * Delivers in order; stops at the first connection failure (the next open resumes) and, when the
+   * session is busy, keeps the message and tries again when the session said to.
+   */
   async flush(): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing || (this.busyUntil !== null && Date.now() < this.busyUntil)) return;
+    this.busyUntil = null;
     this.flushing = true;
     try {
       for (let item = this.box.list()[0]; item && this.link.isOpen(); item = this.box.list()[0]) {
@@ -51,6 +61,13 @@ export class Delivery {
         } catch (error) {
           const typed = toClientError(error, "request_refused");
           if (typed.code === "connection_closed") return;
+          if (typed.code === "session_busy") {
+            const wait = typed.retryAfterMs ?? 5000;
+            this.busyUntil = Date.now() + wait;
+            this.changed();
+            setTimeout(() => void this.flush(), wait);
+            return;
+          }
           // Refused for good (e.g. too long): drop it rather than block every later message.
           await this.settle(item.key, (waiter) => waiter.reject(typed));
           continue;
@@ -67,6 +84,6 @@ export class Delivery {
     const waiter = this.waiting.get(key);
     if (waiter) how(waiter);
     this.waiting.delete(key);
-    this.link.changed(this.box.list());
+    this.changed();
   }
 }

@@ -20,5 +20,6 @@ export type ClientEvent =
   | { type: "approvals"; pending: PendingApproval[] }
   /** This device cannot serve (reason), or can again (null). */
   | { type: "device"; unavailable: DeviceUnavailableReason | null }
-  | { type: "outbox"; items: readonly OutboxItem[] }
+  /** Messages not yet taken by the session; `busyUntil`: the session asked to wait until then (ms). */
+  | { type: "outbox"; items: readonly OutboxItem[]; busyUntil: number | null }
   | { type: "error"; error: ClientError };

@@ -3,7 +3,7 @@ import { type ClientEvent, createClient, Engine, type EngineEvent, renderApprova
 import { consentPrompter } from "../ui/consent-prompt.ts";
 import { showEngineEvent } from "../ui/engine-view.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, downloadOffer } from "../ui/view.ts";
+import { coldStartRows, downloadOffer, outboxText } from "../ui/view.ts";
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       retry.hidden = event.unavailable === null;
       if (event.unavailable) log(`device unavailable: ${event.unavailable}`);
     }
-    if (event.type === "outbox") $("outbox").textContent = event.items.length ? `${event.items.length} message(s) waiting to be sent` : "";
+    if (event.type === "outbox") $("outbox").textContent = outboxText(event.items.length, event.busyUntil);
     if (event.type === "consent") {
       renderHostedBadge($("hosted-badge"), event.grants, (id) => void client.revokeConsent(id).catch((error: Error) => log(error.message)));
       askConsent(event.pending);

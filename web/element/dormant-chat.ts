@@ -7,7 +7,7 @@ import { consentPrompter } from "../ui/consent-prompt.ts";
 import { showEngineEvent } from "../ui/engine-view.ts";
 import { renderHostedBadge } from "../ui/hosted-badge.ts";
 import { renderDraft, renderMessage, renderRows } from "../ui/transcript-list.ts";
-import { coldStartRows, downloadOffer } from "../ui/view.ts";
+import { coldStartRows, downloadOffer, outboxText } from "../ui/view.ts";
 import { endpointProvider, type SessionRequest, type TokenProvider } from "./session-source.ts";
 import { TEMPLATE } from "./template.ts";
 
@@ -152,7 +152,7 @@ export class DormantChat extends HTMLElement {
       if (event.type === "status") this.$("status").textContent = event.status;
       if (event.type === "message") renderMessage(messages, event.message);
       if (event.type === "delta") renderDraft(messages, event.opKey, client.streaming.get(event.opKey) ?? "");
-      if (event.type === "outbox") this.say(event.items.length ? `${event.items.length} message(s) waiting to be sent` : "");
+      if (event.type === "outbox") this.say(outboxText(event.items.length, event.busyUntil));
       if (event.type === "device") this.$("retry").hidden = event.unavailable === null;
       if (event.type === "error") this.say(event.error.message);
       if (event.type === "approvals")

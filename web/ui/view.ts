@@ -3,6 +3,15 @@ import type { CacheEvent } from "../cache/events.ts";
 import type { MessageOrigin } from "../client/transcript.ts";
 import type { EngineEvent, EngineState } from "../engine/messages.ts";
 
+/** What the outbox line says: how many messages wait, and why when the session asked us to wait. */
+export function outboxText(waiting: number, busyUntil: number | null): string {
+  if (waiting === 0) return "";
+  const what = `${waiting} message(s) waiting to be sent`;
+  if (busyUntil === null) return what;
+  const seconds = Math.max(1, Math.ceil((busyUntil - Date.now()) / 1000));
+  return `${what}: the assistant is still working through earlier messages; sending again in ${seconds} s`;
+}
+
 /** The badge on a message: which device model (by digest) or hosted provider computed it. */
 export function badgeText(origin: MessageOrigin | null): string | null {
   if (!origin) return null;
