@@ -22,7 +22,11 @@ export function secretName(hook: string): string {
   return `HOOK_SECRET_${hook.toUpperCase().replaceAll("-", "_")}`;
 }
 
-const fail = (message: string) => new DormantError("misconfigured", message);
+/** The reason goes to the operator's log; a caller (anyone on the internet) learns only that it is misconfigured. */
+function fail(reason: string): DormantError {
+  console.error(`dormant: webhook misconfigured: ${reason}`);
+  return new DormantError("misconfigured", "this webhook is misconfigured; its operator's log says why");
+}
 
 /**
  * `HOOKS`: JSON `{"<name>": {"tenant": "acme", "session"?: "<id>", "sessionField"?: "session",

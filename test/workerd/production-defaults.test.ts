@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/api/app.ts";
 import { DEV_TOKEN_SECRET } from "../../src/config/deployment.ts";
 import type { SessionCreated } from "../../src/protocol/index.ts";
+import { DEV_HOOK_SECRET } from "../../src/triggers/hook-config.ts";
 import { errorOf } from "./helpers.ts";
 
 // The real Worker app under a production-like env: the same bindings, without `.dev.vars`'s
@@ -102,5 +103,24 @@ describe("create keys, scoped to tenants", () => {
       status: 401,
       code: "unauthorized",
     });
+  });
+});
+
+describe("webhooks outside local development", () => {
+  it("a hook whose secret is the committed development one, or short, is refused before its body is read; a real one is not", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const post = (vars: Record<string, string | undefined>) =>
+      call(production(vars), "/v1/hooks/demo", { method: "POST", body: "{}", headers: { "webhook-id": "d1" } });
+    expect(await errorOf(await post({ HOOK_SECRET_DEMO: DEV_HOOK_SECRET }))).toEqual({ status: 500, code: "misconfigured" });
+    expect(await errorOf(await post({ HOOK_SECRET_DEMO: "too-short" }))).toEqual({ status: 500, code: "misconfigured" });
+    expect(await errorOf(await post({ HOOK_SECRET_DEMO: undefined }))).toEqual({ status: 500, code: "misconfigured" });
+    expect(log.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringMatching(/HOOK_SECRET_DEMO is the committed development value/),
+      expect.stringMatching(/HOOK_SECRET_DEMO is missing or shorter than 32/),
+      expect.stringMatching(/HOOK_SECRET_DEMO is missing or shorter than 32/),
+    ]);
+    // With a real secret the same unsigned delivery gets as far as the signature check.
+    expect(await errorOf(await post({ HOOK_SECRET_DEMO: STRONG_SECRET }))).toEqual({ status: 401, code: "unauthorized" });
+    log.mockRestore();
   });
 });
