@@ -84,11 +84,12 @@ test("cache evicted mid-session: consent dialog; Allow once answers hosted; the 
   expect(await hostedRequests()).toBe(sentBefore);
   await dialog.locator("button", { hasText: "Allow once" }).click();
 
-  // The answer comes from the local hosted server and its badge says so.
+  // The answer comes from the local hosted server and its badge says so. (The tool call's row gets
+  // a hosted badge first: wait for the answer itself, then look at the page.)
+  const answer = await until(async () => (await rows(page)).findLast((e) => e.type === "assistant.message"), "the hosted answer");
   const hostedBadge = page.locator("#messages li.assistant .badge.hosted");
-  await hostedBadge.last().waitFor({ timeout: 60_000 });
+  await page.locator(`#messages li.assistant[data-seq="${answer.seq}"] .badge.hosted`).waitFor({ timeout: 60_000 });
   expect(await hostedBadge.last().textContent()).toBe("hosted local/dormant-agent-tiny");
-  const answer = (await rows(page)).findLast((e) => e.type === "assistant.message")!;
   expect(answer.payload).toMatchObject({
     text: expect.stringContaining("84"),
     receipt: { ranOn: "hosted", consentId: expect.any(String) },
