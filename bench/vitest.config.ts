@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { benchWranglerConfig } from "./bench-config.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -16,8 +17,14 @@ export default defineConfig({
     fileParallelism: false,
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: resolve(root, "wrangler.toml") } })],
-        test: { name: "workerd", root, include: ["bench/journal.bench.ts", "bench/triggers.bench.ts"], testTimeout: 600_000 },
+        // The project's config with the bench Worker as main and the baseline objects bound.
+        plugins: [cloudflareTest({ wrangler: { configPath: benchWranglerConfig(root) } })],
+        test: {
+          name: "workerd",
+          root,
+          include: ["bench/journal.bench.ts", "bench/triggers.bench.ts", "bench/server.bench.ts"],
+          testTimeout: 600_000,
+        },
       },
       {
         test: { name: "device", root, include: ["bench/device.bench.ts"], testTimeout: 900_000, hookTimeout: 120_000 },
