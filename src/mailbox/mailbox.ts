@@ -20,23 +20,19 @@ export interface SentMail extends OutgoingMail {
  * real provider, dedupes by it, and answers status queries. Nothing leaves the machine.
  */
 export class Mailbox extends DurableObject<Env> {
-  private readonly db = schemaOnce(
+  private readonly sql = schemaOnce(
     this.ctx,
     "CREATE TABLE IF NOT EXISTS mail (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, at INTEGER NOT NULL)",
   );
 
-  private get sql(): SqlStorage {
-    return this.db();
-  }
-
   async send(key: string, mail: OutgoingMail): Promise<{ messageId: string }> {
     const existing = this.status(key);
     if (existing) {
-      this.sql.exec("UPDATE mail SET attempts = attempts + 1 WHERE key = ?", key);
+      this.sql().exec("UPDATE mail SET attempts = attempts + 1 WHERE key = ?", key);
       return { messageId: existing.messageId };
     }
     const messageId = crypto.randomUUID();
-    this.sql.exec(
+    this.sql().exec(
       "INSERT INTO mail (key, message_id, body, attempts, at) VALUES (?, ?, ?, 1, ?)",
       key,
       messageId,
@@ -47,12 +43,12 @@ export class Mailbox extends DurableObject<Env> {
   }
 
   status(key: string): { messageId: string } | null {
-    const row = this.sql.exec<{ message_id: string }>("SELECT message_id FROM mail WHERE key = ?", key).toArray()[0];
+    const row = this.sql().exec<{ message_id: string }>("SELECT message_id FROM mail WHERE key = ?", key).toArray()[0];
     return row ? { messageId: row.message_id } : null;
   }
 
   list(): SentMail[] {
-    return this.sql
+    return this.sql()
       .exec<{ key: string; message_id: string; body: string; attempts: number; at: number }>("SELECT * FROM mail ORDER BY at")
       .toArray()
       .map((row) => ({

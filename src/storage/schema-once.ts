@@ -1,6 +1,6 @@
 /**
- * A small Durable Object's SQL storage with its `schema` (idempotent DDL) applied on first use, so
- * an object that is only ever asked to read creates its tables then, and once per instance.
+ * A small Durable Object's SQL storage, as a function: its `schema` (idempotent DDL) is applied on
+ * first use, once per instance, so an object that is only ever asked to read creates its tables then.
  */
 export function schemaOnce(ctx: DurableObjectState, schema: string): () => SqlStorage {
   let ready = false;

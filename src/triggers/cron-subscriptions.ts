@@ -24,23 +24,19 @@ export function cronSubscriptions(env: Env): Store {
 
 /** Which sessions a deployment Cron Trigger wakes. Owner of `subscriptions`. */
 export class CronSubscriptions extends DurableObject<Env> {
-  private readonly db = schemaOnce(this.ctx, SCHEMA);
-
-  private get sql(): SqlStorage {
-    return this.db();
-  }
+  private readonly sql = schemaOnce(this.ctx, SCHEMA);
 
   subscribe(subscription: Subscription): void {
     const { session, cron, tenant, text } = subscription;
-    this.sql.exec("INSERT OR REPLACE INTO subscriptions (session, cron, tenant, text) VALUES (?, ?, ?, ?)", session, cron, tenant, text);
+    this.sql().exec("INSERT OR REPLACE INTO subscriptions (session, cron, tenant, text) VALUES (?, ?, ?, ?)", session, cron, tenant, text);
   }
 
   unsubscribe(session: string, cron: string): boolean {
-    return this.sql.exec("DELETE FROM subscriptions WHERE session = ? AND cron = ?", session, cron).rowsWritten > 0;
+    return this.sql().exec("DELETE FROM subscriptions WHERE session = ? AND cron = ?", session, cron).rowsWritten > 0;
   }
 
   subscribers(cron: string): Subscription[] {
-    return this.sql
+    return this.sql()
       .exec<{ session: string; tenant: string; text: string | null }>(
         "SELECT session, tenant, text FROM subscriptions WHERE cron = ? ORDER BY session",
         cron,
@@ -50,7 +46,7 @@ export class CronSubscriptions extends DurableObject<Env> {
   }
 
   ofSession(session: string): Subscription[] {
-    return this.sql
+    return this.sql()
       .exec<{ cron: string; tenant: string; text: string | null }>(
         "SELECT cron, tenant, text FROM subscriptions WHERE session = ? ORDER BY cron",
         session,

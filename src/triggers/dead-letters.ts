@@ -32,11 +32,7 @@ export function deadLetters(env: Env): DeadLetterStore {
 
 /** Events that ran out of delivery attempts, with their last error, until replayed or pruned. Owner of `letters`. */
 export class DeadLetters extends DurableObject<Env> {
-  private readonly db = schemaOnce(this.ctx, SCHEMA);
-
-  private get sql(): SqlStorage {
-    return this.db();
-  }
+  private readonly sql = schemaOnce(this.ctx, SCHEMA);
 
   /**
    * A message from the dead-letter queue: ours carries the error; one Cloudflare routed here after
@@ -58,11 +54,11 @@ export class DeadLetters extends DurableObject<Env> {
       replayedAt: null,
     };
     const sql = "INSERT OR IGNORE INTO letters (id, tenant, body, at) VALUES (?, ?, ?, ?)";
-    this.sql.exec(sql, letter.id, letter.tenant, JSON.stringify(letter), now);
+    this.sql().exec(sql, letter.id, letter.tenant, JSON.stringify(letter), now);
   }
 
   list(tenants: "*" | readonly string[], limit: number): DeadLetter[] {
-    const rows = this.sql.exec<{ body: string; tenant: string; replayed_at: number | null }>(
+    const rows = this.sql().exec<{ body: string; tenant: string; replayed_at: number | null }>(
       "SELECT body, tenant, replayed_at FROM letters ORDER BY at DESC LIMIT ?",
       tenants === "*" ? limit : 10_000,
     );
@@ -74,7 +70,7 @@ export class DeadLetters extends DurableObject<Env> {
   }
 
   get(id: string): DeadLetter | null {
-    const row = this.sql
+    const row = this.sql()
       .exec<{ body: string; replayed_at: number | null }>("SELECT body, replayed_at FROM letters WHERE id = ?", id)
       .toArray()[0];
     return row ? { ...(JSON.parse(row.body) as DeadLetter), replayedAt: row.replayed_at } : null;
@@ -82,7 +78,7 @@ export class DeadLetters extends DurableObject<Env> {
 
   /** Claims the letter for a replay; false if it was replayed already (a replay runs once). */
   claimReplay(id: string, now = Date.now()): TriggerEvent | null {
-    const row = this.sql
+    const row = this.sql()
       .exec<{ body: string }>("UPDATE letters SET replayed_at = ? WHERE id = ? AND replayed_at IS NULL RETURNING body", now, id)
       .toArray()[0];
     return row ? (JSON.parse(row.body) as DeadLetter).event : null;
@@ -90,10 +86,10 @@ export class DeadLetters extends DurableObject<Env> {
 
   /** The replay failed: the letter may be replayed again. */
   unclaimReplay(id: string): void {
-    this.sql.exec("UPDATE letters SET replayed_at = NULL WHERE id = ?", id);
+    this.sql().exec("UPDATE letters SET replayed_at = NULL WHERE id = ?", id);
   }
 
   prune(now = Date.now()): number {
-    return this.sql.exec("DELETE FROM letters WHERE at < ?", now - DEAD_LETTER_RETENTION_MS).rowsWritten;
+    return this.sql().exec("DELETE FROM letters WHERE at < ?", now - DEAD_LETTER_RETENTION_MS).rowsWritten;
   }
 }

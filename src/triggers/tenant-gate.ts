@@ -20,14 +20,10 @@ CREATE TABLE IF NOT EXISTS streams (session TEXT PRIMARY KEY, last INTEGER NOT N
  * same number and costs nothing. Owner of its three tables.
  */
 export class TenantGate extends DurableObject<Env> {
-  private readonly db = schemaOnce(this.ctx, SCHEMA);
-
-  private get sql(): SqlStorage {
-    return this.db();
-  }
+  private readonly sql = schemaOnce(this.ctx, SCHEMA);
 
   admit(key: string, session: string, limits: TenantLimits, now = Date.now()): Admission {
-    const { sql } = this;
+    const sql = this.sql();
     return this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM in_flight WHERE expires_at <= ?", now);
       const held = sql.exec<{ ord: number }>("SELECT ord FROM in_flight WHERE key = ?", key).toArray()[0];
@@ -47,10 +43,10 @@ export class TenantGate extends DurableObject<Env> {
 
   /** The event left the queue (delivered or dead-lettered): its slot is free. */
   release(key: string): void {
-    this.sql.exec("DELETE FROM in_flight WHERE key = ?", key);
+    this.sql().exec("DELETE FROM in_flight WHERE key = ?", key);
   }
 
   inFlight(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM in_flight").one().n;
+    return this.sql().exec<{ n: number }>("SELECT COUNT(*) AS n FROM in_flight").one().n;
   }
 }
