@@ -4,7 +4,7 @@ import { getAgentByName } from "agents";
 import { it } from "vitest";
 import { PROTOCOL_VERSION, RUNTIME_VERSION, type SessionCreated, type SessionStats } from "../src/protocol/index.ts";
 import { Journal } from "../src/session/journal.ts";
-import { type BenchRow, median, printTable } from "./table.ts";
+import { type BenchRow, mean, median, printTable } from "./table.ts";
 import type { BenchEnv } from "./worker.ts";
 
 // The session against bare Durable Objects doing the minimal version of the same work, in one
@@ -101,7 +101,6 @@ async function wakeRows(label: string, base: Target, measured: Target, samples: 
       `${label}: session wake phases (median of last ${stats.recentWakes.length}): constructor ${phase("constructorMs")} ms, hydrate ${phase("hydrateMs")} ms, construction → first event done ${phase("firstEventMs")} ms`,
     );
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return [
     // workerd's clock ticks in whole ms: a single wake is 1-4 ticks, so the mean resolves what p50 cannot.
     { name: `${label}, mean`, unit: "ms", baseline: mean(x), measured: mean(y), target: "≤ 1.5" },
@@ -153,46 +152,30 @@ function storageBytes(sql: SqlStorage): { bytes: number; largestRow: number } {
   return { bytes, largestRow };
 }
 
-interface AppendPath {
-  label: string;
-  stub: DurableObjectStub;
-  append: () => Promise<Response>;
-  /** Untimed, after each append. */
-  after?: () => Promise<unknown>;
-}
+type AppendPath = Target & { label: string };
 
-/** The same conversation at `size` messages, appended one message at a time four ways, in alternating blocks. */
+/** The same conversation at `size` messages, appended one message at a time five ways, in alternating blocks. */
 async function appendRows(size: number, blocks: number, perBlock: number): Promise<{ rows: BenchRow[]; lines: string[] }> {
-  const { created, stub } = await session(size);
   const intake = await session(size);
-  const bareName = `insert-${size}-${crypto.randomUUID()}`;
-  const bare = BARE_INSERT.get(BARE_INSERT.idFromName(bareName));
-  await bare.fill(size, text);
-  const sdk = async (kind: "state" | "sql") => {
+  const sdk = async (kind: "state" | "sql"): Promise<Target> => {
     const name = `sdk-${kind}-${size}-${crypto.randomUUID()}`;
     await (await getAgentByName(SDK_CHAT, name)).fill(kind, size, text);
-    return { name, stub: SDK_CHAT.get(SDK_CHAT.idFromName(name)) };
+    return {
+      stub: SDK_CHAT.get(SDK_CHAT.idFromName(name)),
+      request: () => call(`/bench/sdk-${kind}/${name}`, { method: "POST", body: text }),
+    };
   };
-  const [sdkState, sdkSql] = [await sdk("state"), await sdk("sql")];
-  const post = (path: string) => () => call(path, { method: "POST", body: text });
   const paths: AppendPath[] = [
-    { label: "bare DO INSERT", stub: bare, append: post(`/bench/insert/${bareName}`) },
-    {
-      label: "ours: POST /events",
-      stub,
-      append: () =>
-        call(`/v1/sessions/${created.id}/events`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${created.token}`, "content-type": "application/json" },
-          body: JSON.stringify({ type: "user.message", text }),
-        }),
-      // No device here, so the turn stays open and messages wait in the (bounded) inbox: emptied, untimed.
-      after: () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec("DELETE FROM inbox")),
-    },
+    { label: "bare DO INSERT", ...(await bareTarget("insert", size)) },
+    { label: "ours: POST /events", ...(await sessionTarget(size, "post")) },
     // The session's own share: the same kind of write (a journal row + its idempotency key) with no HTTP API in front.
-    { label: "ours: session intake over RPC", stub: intake.stub, append: post(`/bench/intake/${intake.created.id}`) },
-    { label: "Agents SDK setState", stub: sdkState.stub, append: post(`/bench/sdk-state/${sdkState.name}`) },
-    { label: "Agents SDK this.sql", stub: sdkSql.stub, append: post(`/bench/sdk-sql/${sdkSql.name}`) },
+    {
+      label: "ours: session intake over RPC",
+      stub: intake.stub,
+      request: () => call(`/bench/intake/${intake.created.id}`, { method: "POST", body: text }),
+    },
+    { label: "Agents SDK setState", ...(await sdk("state")) },
+    { label: "Agents SDK this.sql", ...(await sdk("sql")) },
   ];
   const bytesOf = (p: AppendPath) => runInDurableObject(p.stub, (_i, state) => storageBytes(state.storage.sql));
   const times = paths.map(() => [] as number[]);
@@ -202,7 +185,7 @@ async function appendRows(size: number, blocks: number, perBlock: number): Promi
       let total = 0;
       for (let n = 0; n < perBlock; n++) {
         const started = performance.now();
-        const res = await path.append();
+        const res = await path.request();
         total += performance.now() - started;
         if (res.status !== 201) throw new Error(`${path.label} answered ${res.status}: ${await res.text()}`);
         await path.after?.();
@@ -212,7 +195,6 @@ async function appendRows(size: number, blocks: number, perBlock: number): Promi
   }
   const after = await Promise.all(paths.map(bytesOf));
   const appended = blocks * perBlock;
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const rows = paths.slice(1).map((path, i) => ({
     name: `${path.label} vs bare INSERT, ${size.toLocaleString("en")} messages`,
     unit: "ms/append",
@@ -266,7 +248,6 @@ it("the session against bare Durable Objects", async () => {
     bare.push(await sustained(`/bench/insert/sustained-${block}`, 16, 5000));
     ours.push(await sustained(`/bench/intake/${created.id}`, 16, 5000));
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   rows.push({
     name: "sustained intake, 16 clients × 5 s: session (data-only trigger event) vs one INSERT",
     unit: "events/s",
