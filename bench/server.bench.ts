@@ -154,9 +154,10 @@ function storageBytes(sql: SqlStorage): { bytes: number; largestRow: number } {
 
 type AppendPath = Target & { label: string };
 
-/** The same conversation at `size` messages, appended one message at a time five ways, in alternating blocks. */
+/** The same conversation at `size` messages, appended one message at a time six ways, in alternating blocks. */
 async function appendRows(size: number, blocks: number, perBlock: number): Promise<{ rows: BenchRow[]; lines: string[] }> {
   const intake = await session(size);
+  const direct = await session(size);
   const sdk = async (kind: "state" | "sql"): Promise<Target> => {
     const name = `sdk-${kind}-${size}-${crypto.randomUUID()}`;
     await (await getAgentByName(SDK_CHAT, name)).fill(kind, size, text);
@@ -168,7 +169,14 @@ async function appendRows(size: number, blocks: number, perBlock: number): Promi
   const paths: AppendPath[] = [
     { label: "bare DO INSERT", ...(await bareTarget("insert", size)) },
     { label: "ours: POST /events", ...(await sessionTarget(size, "post")) },
-    // The session's own share: the same kind of write (a journal row + its idempotency key) with no HTTP API in front.
+    // The same append as POST /events, asked over RPC with no HTTP API in front: the API's share is the difference.
+    {
+      label: "ours: the same append over RPC",
+      stub: direct.stub,
+      request: () => call(`/bench/append/${direct.created.id}`, { method: "POST", body: text }),
+      after: () => runInDurableObject(direct.stub, (_i, state) => state.storage.sql.exec("DELETE FROM inbox")),
+    },
+    // A data-only trigger event (a journal row + its idempotency key) over RPC.
     {
       label: "ours: session intake over RPC",
       stub: intake.stub,

@@ -43,6 +43,13 @@ async function baseline(kind: string, name: string, request: Request, env: Bench
   switch (kind) {
     case "intake":
       return intake(env, name, request);
+    case "append": {
+      // The session's work for POST /events, asked over RPC as the API worker asks it, with no API in front.
+      const caller = { tenant: "default", role: "device" as const, jti: "bench" };
+      const stub = env.AGENT_SESSION.get(env.AGENT_SESSION.idFromString(name));
+      const result = await stub.appendEvent(caller, { type: "user.message", text: await request.text() }, null);
+      return result.ok ? Response.json(result.value, { status: 201 }) : Response.json(result, { status: 500 });
+    }
     case "echo":
       return env.BARE_ECHO.get(env.BARE_ECHO.idFromName(name)).fetch(request);
     case "insert":
