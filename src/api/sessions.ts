@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import {
   DormantError,
   eventFingerprint,
+  IDEMPOTENCY_KEY_PATTERN,
   type IssuedToken,
   parseClientEvent,
   parseConsentDecision,
@@ -11,7 +12,6 @@ import {
   parseSessionOptions,
   parseTokenRequest,
   requireRecord,
-  SESSION_ID_PATTERN,
   type SessionCreated,
 } from "../protocol/index.ts";
 import type { AgentSession } from "../session/agent-session.ts";
@@ -22,9 +22,8 @@ import { parseSubscription } from "../triggers/deployment-crons.ts";
 import { type AppEnv, appKeyScope, callerOf, requireSessionToken, tokenSecret } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { requireListedOrigin } from "./origins.ts";
+import { sessionObjectId } from "./session-id.ts";
 import { signToken, type TokenRequest } from "./tokens.ts";
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * The session's RPC surface as plain method types: workerd's generic stub typing recurses too
@@ -51,14 +50,7 @@ type SessionStub = Pick<
 >;
 
 function stub(c: Context<AppEnv>): SessionStub {
-  const raw = c.req.param("id");
-  let id: DurableObjectId | null = null;
-  try {
-    // The pattern admits strings that are no Durable Object id of this namespace: those throw here.
-    if (raw && SESSION_ID_PATTERN.test(raw)) id = c.env.AGENT_SESSION.idFromString(raw);
-  } catch {
-    id = null;
-  }
+  const id = sessionObjectId(c.env.AGENT_SESSION, c.req.param("id"));
   if (!id) throw new DormantError("not_found", "no such session");
   return c.env.AGENT_SESSION.get(id) as unknown as SessionStub;
 }
@@ -132,7 +124,7 @@ sessions.get("/:id", async (c) => c.json(unwrap(await stub(c).view(caller(c)))))
 sessions.post("/:id/events", async (c) => {
   const event = parseClientEvent((await readJson(c)).value);
   const key = c.req.header("idempotency-key");
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new DormantError("invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters");
   }
   const idempotency = key === undefined ? null : { key, fingerprint: await eventFingerprint(event) };

@@ -1,4 +1,5 @@
-import { DormantError, isRecord, type ProviderHealth, type ProviderId } from "../protocol/index.ts";
+import { jsonVar } from "../config/json-var.ts";
+import { DormantError, type ProviderHealth, type ProviderId } from "../protocol/index.ts";
 import type { StubSurface } from "../storage/stub-surface.ts";
 import type { BreakerConfig, Passage, ProviderBreaker } from "./breaker.ts";
 
@@ -13,21 +14,10 @@ export interface Breakers {
 
 /** `PROVIDER_BREAKER`: JSON `{"failures": 3, "cooldownMs": 30000}` (each optional). */
 export function breakerConfig(value: string | undefined): BreakerConfig {
-  if (!value?.trim()) return DEFAULT_BREAKER;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    parsed = null;
-  }
-  const config = isRecord(parsed) ? { ...DEFAULT_BREAKER, ...parsed } : null;
-  if (
-    !config ||
-    !Number.isInteger(config.failures) ||
-    config.failures < 1 ||
-    !Number.isInteger(config.cooldownMs) ||
-    config.cooldownMs < 0
-  ) {
+  const parsed = jsonVar("PROVIDER_BREAKER", value);
+  if (!parsed) return DEFAULT_BREAKER;
+  const config = { ...DEFAULT_BREAKER, ...parsed };
+  if (!Number.isInteger(config.failures) || config.failures < 1 || !Number.isInteger(config.cooldownMs) || config.cooldownMs < 0) {
     throw new DormantError("misconfigured", 'PROVIDER_BREAKER must be JSON like {"failures": 3, "cooldownMs": 30000}');
   }
   return { failures: config.failures, cooldownMs: config.cooldownMs };

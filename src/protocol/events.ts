@@ -5,6 +5,8 @@ import { requireRecord, requireString } from "./validate.ts";
 
 /** Largest request body any endpoint accepts; bigger bodies are refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** An Idempotency-Key (or a webhook's delivery id): 1-200 printable ASCII characters, no spaces. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** Largest user message, in characters. */
 export const MAX_MESSAGE_CHARS = 16_000;
 

@@ -2,8 +2,11 @@ import { DormantError } from "./errors.ts";
 import { optionalText } from "./events.ts";
 import { isRecord, type Json, requireRecord } from "./validate.ts";
 
-/** Where an event that wakes a session came from (a chat message is not a trigger). */
-export const TRIGGER_SOURCES = ["webhook", "schedule", "cron"] as const;
+/**
+ * Where a queued event that wakes a session came from (a chat message is not a trigger; a
+ * session's own schedules fire inside it, as `schedule.fired`, and never travel the queue).
+ */
+export const TRIGGER_SOURCES = ["webhook", "cron"] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 /** Data-policy labels an event carries into the journal (what its payload holds, for whom). */
@@ -16,7 +19,7 @@ export const LABEL_PATTERN = /^[a-z][a-z0-9_.-]{0,39}$/;
 export interface TriggerEvent {
   v: 1;
   source: TriggerSource;
-  /** The hook's, schedule's or cron's name. */
+  /** The hook's name, or the cron expression. */
   name: string;
   session: string;
   tenant: string;

@@ -1,9 +1,9 @@
 /**
- * Named crash points at the step boundaries of a tool (FAILPOINTS) and of a trigger delivery. Tests arm them through `runInDurableObject`
- * (`throw`: the handler dies mid-operation and the test evicts the instance), or, in local
- * development only, through `DORMANT_FAILPOINTS` (`hang`: the step stops at the boundary and logs
- * a line, so a test can SIGKILL the whole stack there). Storage then holds exactly what a crash at
- * that point leaves behind.
+ * Named crash points at the step boundaries of a tool (FAILPOINTS) and of a trigger delivery.
+ * Tests arm them through `runInDurableObject` (`throw`: the handler dies mid-operation and the
+ * test evicts the instance), or, in local development only, through `DORMANT_FAILPOINTS` (`hang`:
+ * the step stops at the boundary and logs a line, so a test can SIGKILL the whole stack there).
+ * Storage then holds exactly what a crash at that point leaves behind.
  */
 export const FAILPOINTS = ["tool.before_start", "tool.before_effect", "tool.after_effect", "tool.after_commit"] as const;
 /** `trigger.deliver`: a trigger event's delivery dies before the session looks at it (queue retry tests). */

@@ -5,7 +5,10 @@
  * back with the rows): a crash after any commit finds the alarm already armed, and recovery never
  * waits for a client.
  */
-/** `watchdog` wakes the object if it died with a tool runnable or in flight; `schedule`'s key is a schedule id. */
+/**
+ * `watchdog` wakes the object if it died with a tool runnable or in flight; a `schedule` timer's
+ * key is a schedule id, not an operation's.
+ */
 export type TimerKind = "lease" | "approval" | "status" | "watchdog" | "schedule";
 
 export interface DueTimer {

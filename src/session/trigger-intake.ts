@@ -9,7 +9,7 @@ export interface TurnStarter {
 
 /**
  * Idempotency keys of trigger events live beside chat Idempotency-Keys; the space keeps them apart
- * (a client key is printable ASCII without spaces, so it can never collide with one of these).
+ * from HTTP keys (printable ASCII without spaces). WebSocket keys are only length-checked.
  */
 const KEY_PREFIX = "trigger ";
 

@@ -1,4 +1,5 @@
-import { ERROR_STATUS, type ErrorCode, isTriggerEvent, SESSION_ID_PATTERN, type TriggerEvent } from "../protocol/index.ts";
+import { sessionObjectId } from "../api/session-id.ts";
+import { ERROR_STATUS, type ErrorCode, isTriggerEvent, type TriggerEvent } from "../protocol/index.ts";
 import { releaseEvent } from "./admission.ts";
 import { type DeadLetterInput, deadLetters } from "./dead-letters.ts";
 
@@ -29,13 +30,8 @@ function retryable(code: string): boolean {
 
 /** Hands one event to its session; never throws. */
 export async function deliver(env: Env, event: TriggerEvent): Promise<Outcome> {
-  if (!SESSION_ID_PATTERN.test(event.session)) return { ok: false, code: "not_found", message: "no such session", retryable: false };
-  let id: DurableObjectId;
-  try {
-    id = env.AGENT_SESSION.idFromString(event.session);
-  } catch {
-    return { ok: false, code: "not_found", message: "no such session", retryable: false };
-  }
+  const id = sessionObjectId(env.AGENT_SESSION, event.session);
+  if (!id) return { ok: false, code: "not_found", message: "no such session", retryable: false };
   try {
     const result = await env.AGENT_SESSION.get(id).deliverTrigger(event);
     if (result.ok) return { ok: true, ...result.value };
@@ -63,7 +59,8 @@ async function deliverInOrder(env: Env, messages: Message<TriggerEvent>[]): Prom
       return;
     }
     if (!outcome.ok) await deadLetter(env, message, { code: outcome.code, message: outcome.message });
-    await releaseEvent(env, event.tenant, event.key);
+    // Only events the tenant gate admitted (and numbered) hold an in-flight slot; cron ticks do not.
+    if (event.order !== null) await releaseEvent(env, event.tenant, event.key);
     message.ack();
   }
 }

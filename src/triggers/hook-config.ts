@@ -1,4 +1,5 @@
 import { isLocalDevelopment, MIN_SECRET_CHARS } from "../config/deployment.ts";
+import { jsonVar } from "../config/json-var.ts";
 import { DormantError, isRecord, LABEL_PATTERN, SESSION_ID_PATTERN, TENANT_PATTERN } from "../protocol/index.ts";
 
 /** The secret `.dev.vars` gives the demo hook; outside development a hook signed with it is refused. */
@@ -34,13 +35,13 @@ function fail(reason: string): DormantError {
  * `misconfigured` for one whose entry or secret is unusable.
  */
 export function hookConfig(env: Env, name: string): HookConfig {
-  let hooks: unknown;
+  let hooks: Record<string, unknown> | null;
   try {
-    hooks = JSON.parse(env.HOOKS || "{}");
-  } catch {
-    throw fail("HOOKS is not valid JSON");
+    hooks = jsonVar("HOOKS", env.HOOKS);
+  } catch (error) {
+    throw fail((error as Error).message);
   }
-  const entry = isRecord(hooks) && HOOK_NAME_PATTERN.test(name) ? hooks[name] : undefined;
+  const entry = hooks && HOOK_NAME_PATTERN.test(name) ? hooks[name] : undefined;
   if (entry === undefined) throw new DormantError("not_found", `no webhook named "${name.slice(0, 40)}"`);
   if (!isRecord(entry) || typeof entry.tenant !== "string" || !TENANT_PATTERN.test(entry.tenant))
     throw fail(`HOOKS["${name}"].tenant is missing`);

@@ -1,12 +1,18 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../api/auth.ts";
 import { readBody } from "../api/body.ts";
-import { DormantError, MAX_BODY_BYTES, parseHookBody, parseJson, SESSION_ID_PATTERN, type TriggerEvent } from "../protocol/index.ts";
+import {
+  DormantError,
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_BODY_BYTES,
+  parseHookBody,
+  parseJson,
+  SESSION_ID_PATTERN,
+  type TriggerEvent,
+} from "../protocol/index.ts";
 import { admitEvent, releaseEvent } from "./admission.ts";
 import { hookConfig } from "./hook-config.ts";
 import { verifyDelivery } from "./signature.ts";
-
-const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
 
 function header(c: Context, name: string): string {
   const value = c.req.header(name);
@@ -26,7 +32,7 @@ hooks.post("/:name", async (c) => {
   const hook = hookConfig(c.env, c.req.param("name"));
   const body = await readBody(c, MAX_BODY_BYTES);
   const id = c.req.header("webhook-id") ?? c.req.header("idempotency-key") ?? "";
-  if (!DELIVERY_ID.test(id))
+  if (!IDEMPOTENCY_KEY_PATTERN.test(id))
     throw new DormantError("invalid_request", "Webhook-Id (or Idempotency-Key) must be 1-200 printable ASCII characters");
   const now = Date.now();
   await verifyDelivery(

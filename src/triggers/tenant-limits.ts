@@ -1,3 +1,4 @@
+import { jsonVar } from "../config/json-var.ts";
 import { DormantError, isRecord } from "../protocol/index.ts";
 
 /** A tenant's admission caps: events per minute (a token bucket that holds a minute's worth), and events in flight. */
@@ -24,14 +25,8 @@ function limitsOf(value: unknown, where: string): TenantLimits {
  * without an entry gets `*`'s, and `*` defaults to DEFAULT_TENANT_LIMITS.
  */
 export function tenantLimits(config: string | undefined, tenant: string): TenantLimits {
-  if (!config?.trim()) return DEFAULT_TENANT_LIMITS;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(config);
-  } catch {
-    throw new DormantError("misconfigured", "TENANT_LIMITS is not valid JSON");
-  }
-  if (!isRecord(parsed)) throw new DormantError("misconfigured", "TENANT_LIMITS must be a JSON object");
+  const parsed = jsonVar("TENANT_LIMITS", config);
+  if (!parsed) return DEFAULT_TENANT_LIMITS;
   const own = parsed[tenant];
   if (own !== undefined) return limitsOf(own, `["${tenant}"]`);
   return parsed["*"] === undefined ? DEFAULT_TENANT_LIMITS : limitsOf(parsed["*"], '["*"]');
