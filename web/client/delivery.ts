@@ -65,7 +65,11 @@ export class Delivery {
             const wait = typed.retryAfterMs ?? 5000;
             this.busyUntil = Date.now() + wait;
             this.changed();
-            setTimeout(() => void this.flush(), wait);
+            // The timer itself lifts the wait: a timer may fire a millisecond before the clock says so.
+            setTimeout(() => {
+              this.busyUntil = null;
+              void this.flush();
+            }, wait);
             return;
           }
           // Refused for good (e.g. too long): drop it rather than block every later message.
