@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { it } from "vitest";
-import type { SessionCreated, TriggerEvent } from "../src/protocol/index.ts";
+import type { SessionCreated } from "../src/protocol/index.ts";
 import { DEV_HOOK_SECRET } from "../src/triggers/hook-config.ts";
 import { sign } from "../src/triggers/signature.ts";
 import { type BenchRow, mean, median, printTable } from "./table.ts";
@@ -48,25 +48,10 @@ async function event(s: SessionCreated, n: number): Promise<void> {
   if (res.status !== 201) throw new Error(`event answered ${res.status}`);
 }
 
-/** The same event the webhook carries, handed to the session's RPC directly (no edge, gate or queue). */
+/** A data-only event handed to the session's RPC directly (the bench Worker's `/bench/intake/`: no edge, gate or queue). */
 async function direct(s: SessionCreated, n: number): Promise<void> {
-  const stub = env.AGENT_SESSION.get(env.AGENT_SESSION.idFromString(s.id));
-  const key = `direct-${s.id}-${n}`;
-  const event: TriggerEvent = {
-    v: 1,
-    source: "webhook",
-    name: "demo",
-    session: s.id,
-    tenant: "default",
-    key,
-    labels: [],
-    text: null,
-    data: n,
-    acceptedAt: Date.now(),
-    order: null,
-  };
-  const result = await stub.deliverTrigger(event);
-  if (!result.ok) throw new Error(`direct delivery refused: ${result.error.code}`);
+  const res = await exports.default.fetch(`http://bench/bench/intake/${s.id}`, { method: "POST", body: String(n) });
+  if (res.status !== 201) throw new Error(`direct delivery refused: ${await res.text()}`);
 }
 
 type Send = (s: SessionCreated, n: number) => Promise<void>;

@@ -12,7 +12,7 @@ import type {
   SessionStats,
 } from "../../src/protocol/index.ts";
 import { FAILPOINTS, type FailpointName } from "../../src/session/failpoints.ts";
-import { type DevServer, startDevServer } from "./dev-server.ts";
+import { type DevServer, startDevServer, untilLogged } from "./dev-server.ts";
 
 // SIGKILL of the whole `npm start` stack at each step boundary of an approved send_email, then a
 // restart on the same state with no client at all: the alarm alone must settle every operation,
@@ -29,15 +29,8 @@ afterAll(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log:\n${server?.output().slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000) =>
+  untilLogged(probe, what, () => server?.output() ?? "", timeoutMs);
 
 const journal = async (url: string, s: SessionCreated): Promise<JournalEntry[]> =>
   (

@@ -99,3 +99,17 @@ export function useDevServer(options: DevServerOptions = { prebuilt: true }): ()
   });
   return () => server!;
 }
+
+/** Polls `probe` until it gives a value; a timeout's error carries the end of the server's `log`. */
+export async function untilLogged<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  log: () => string,
+  timeoutMs: number,
+): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${log().slice(-3000)}`);
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConsentGrant, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
-import { useDevServer } from "./dev-server.ts";
+import { untilLogged, useDevServer } from "./dev-server.ts";
 
 // The consent gate against npm start's real stack: wrangler dev (workerd, SQLite Durable Object)
 // and the local hosted server (our model on onnxruntime-node), whose request log proves what
@@ -8,15 +8,8 @@ import { useDevServer } from "./dev-server.ts";
 
 const stack = useDevServer();
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${stack().output().slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000) =>
+  untilLogged(probe, what, () => stack().output(), timeoutMs);
 
 const setFaults = (faults: { failNext?: number; delayMs?: number }) =>
   fetch(`${stack().hostedUrl}/faults`, { method: "POST", body: JSON.stringify(faults) });

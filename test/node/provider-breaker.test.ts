@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated, SessionStats } from "../../src/protocol/index.ts";
 import { Transcript } from "../../web/client/transcript.ts";
-import { useDevServer } from "./dev-server.ts";
+import { untilLogged, useDevServer } from "./dev-server.ts";
 
 // The provider breaker against npm start's real stack: wrangler dev (the breaker object, the
 // session) and the local hosted server, whose fault lever fails requests and whose request log
@@ -15,13 +15,8 @@ const setFaults = (failNext: number) =>
 const hostedRequests = async () =>
   ((await (await fetch(`${stack().hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${stack().output().slice(-3000)}`);
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) =>
+  untilLogged(probe, what, () => stack().output(), timeoutMs);
 
 describe("a circuit breaker per hosted provider", () => {
   it("opens after 3 failures, refuses at once, half-opens for one probe, re-opens on its failure and closes on success", async () => {

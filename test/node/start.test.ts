@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
-import { type DevServer, startDevServer } from "./dev-server.ts";
+import { type DevServer, startDevServer, untilLogged } from "./dev-server.ts";
 
 let server: DevServer;
 
@@ -86,12 +86,5 @@ describe("npm start", () => {
   });
 });
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; server log:\n${server.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000) =>
+  untilLogged(probe, "the stack", () => server.output(), timeoutMs);

@@ -8,20 +8,15 @@ import { DEV_HOOK_SECRET } from "../../src/triggers/hook-config.ts";
 import { sign } from "../../src/triggers/signature.ts";
 import { Transcript } from "../../web/client/transcript.ts";
 import { badgeText } from "../../web/ui/view.ts";
-import { type DevServer, startDevServer, useDevServer } from "./dev-server.ts";
+import { type DevServer, startDevServer, untilLogged, useDevServer } from "./dev-server.ts";
 
 // Triggers as `npm start` runs them: wrangler dev's Cron Trigger test route and its local Queues
 // (producer, consumer, dead-letter queue), against the SQLite Durable Objects it persists.
 
 const stack = useDevServer();
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; server log:\n${stack().output().slice(-3000)}`);
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) =>
+  untilLogged(probe, what, () => stack().output(), timeoutMs);
 
 async function session(): Promise<{ created: SessionCreated; received: () => Promise<JournalEntry[]> }> {
   const created = (await (await fetch(`${stack().url}/v1/sessions`, { method: "POST", body: "{}" })).json()) as SessionCreated;
@@ -169,7 +164,14 @@ describe("a schedule across a crash", () => {
         const page = (await (await fetch(`${url}/v1/sessions/${created.id}/journal?limit=1000`, { headers })).json()) as JournalPage;
         return page.entries.filter((e) => e.type === "schedule.fired");
       };
-      const [firing] = await until(async () => ((await fired()).length > 0 ? fired() : undefined), "the late firing");
+      // This stack's log, not the file's shared one, if it times out.
+      const restarted = server;
+      const [firing] = await untilLogged(
+        async () => ((await fired()).length > 0 ? fired() : undefined),
+        "the late firing",
+        () => restarted.output(),
+        30_000,
+      );
       expect(firing!.payload).toMatchObject({ name: "while-down", due: at, missed: 0 });
       expect((firing!.payload as { lateMs: number }).lateMs).toBeGreaterThanOrEqual(1000);
       await new Promise((resolve) => setTimeout(resolve, 1500));
