@@ -1,9 +1,8 @@
-// On-device numbers in real Chromium (WASM, 1 thread): our engine against transformers.js used
+// On-device decode in real Chromium (WASM, 1 thread): our engine against transformers.js used
 // directly on the same model, dtype and prompt, in rotating blocks in one browser run (a second raw
-// worker as an A/A control); and warm start against the floor set by reading the model's bytes
-// back out of Cache Storage.
+// worker as an A/A control). Start-up has its own bench (startup.bench.ts).
 import { afterAll, beforeAll, test } from "vitest";
-import { type ChatMessage, type ColdStart, renderPrompt } from "../src/protocol/index.ts";
+import { type ChatMessage, renderPrompt } from "../src/protocol/index.ts";
 import { defaultTools } from "../src/tools/registry.ts";
 import { launchChromium, openDemo } from "../test/browser/chromium.ts";
 import type { PageGlobals } from "../test/browser/page-globals.ts";
@@ -55,7 +54,7 @@ const pairedRatio = (ours: Run[], ...baselines: Run[][]) => {
   return median(blockRates(ours).map((r, i) => r / mean(base.map((rates) => rates[i]!))));
 };
 
-test("device engine vs raw transformers.js, and warm start vs cache read speed", async () => {
+test("device engine vs raw transformers.js", async () => {
   const browser = await launchChromium();
   const rows: BenchRow[] = [];
   try {
@@ -90,19 +89,13 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
         }) => {
           const messages: unknown = JSON.parse(messagesJson);
           const tools = JSON.parse(toolsJson) as unknown[];
-          const { dormant, caches, Worker, document } = globalThis as unknown as PageGlobals;
+          const { dormant, Worker, document } = globalThis as unknown as PageGlobals;
           const { engine } = dormant;
           // The demo repaints its status line as each step starts and ends; with software
           // compositing on 2 cores that paint took 3–10% off the engine arm alone (the raw arm
           // paints nothing). This bench measures the engine, not the demo page.
           document.body.hidden = true;
-          const warm = ((await engine.load()) as { coldStart: ColdStart }).coldStart;
-          // Cache Storage read speed: every cached artifact read back, as the engine's lookup does.
-          const cache = await caches.open("dormant-artifacts");
-          const readStarted = performance.now();
-          let bytes = 0;
-          for (const request of await cache.keys()) bytes += (await (await cache.match(request))!.arrayBuffer()).byteLength;
-          const readMs = performance.now() - readStarted;
+          await engine.load();
           const rawWorker = (name: string) => {
             const worker = new Worker("/assets/bench-raw-worker.js", { type: "module", name });
             const runs = (count: number) =>
@@ -112,7 +105,7 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
                   if (reply.runs) resolve(reply.runs);
                   else reject(new Error(`raw transformers.js: ${reply.error}`));
                 };
-                worker.postMessage({ prompt, maxNewTokens, runs: count, device: "wasm", dtype });
+                worker.postMessage({ kind: "runs", prompt, maxNewTokens, runs: count, device: "wasm", dtype });
               });
             return { worker, runs };
           };
@@ -146,7 +139,7 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
           }
           raw.worker.terminate();
           control.worker.terminate();
-          return { warm, bytes, readMs, ours, theirs, again, masked };
+          return { ours, theirs, again, masked };
         },
         {
           messagesJson: JSON.stringify(MESSAGES),
@@ -159,8 +152,6 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
           maxNewTokens: MAX_NEW_TOKENS,
         },
       );
-      const warmStart = result.warm.cacheLookupMs + result.warm.verifyMs + result.warm.compileMs + result.warm.warmupMs;
-      const floor = result.readMs;
       rows.push(
         {
           name: `decode tokens/s, wasm ${dtype} (raw transformers.js → engine)`,
@@ -186,11 +177,9 @@ test("device engine vs raw transformers.js, and warm start vs cache read speed",
           ratio: pairedRatio(result.masked, result.ours),
           target: "≥ 0.9",
         },
-        { name: `warm start, ${dtype} (cache read floor → engine)`, unit: "ms", baseline: floor, measured: warmStart, target: "report" },
       );
       console.log(
-        `${dtype}: ${result.ours.length} engine runs, ${mean(result.ours.map((r) => r.tokens)).toFixed(0)} tokens each (${mean(result.masked.map((r) => r.tokens)).toFixed(0)} with the mask); warm start = lookup ${result.warm.cacheLookupMs.toFixed(0)} + verify ${result.warm.verifyMs.toFixed(0)} + compile ${result.warm.compileMs.toFixed(0)} + warm-up ${result.warm.warmupMs.toFixed(0)} ms; ` +
-          `Cache Storage read ${(result.bytes / 2 ** 20).toFixed(1)} MiB in ${result.readMs.toFixed(0)} ms (${(result.bytes / 2 ** 20 / (result.readMs / 1000)).toFixed(0)} MiB/s)`,
+        `${dtype}: ${result.ours.length} engine runs, ${mean(result.ours.map((r) => r.tokens)).toFixed(0)} tokens each (${mean(result.masked.map((r) => r.tokens)).toFixed(0)} with the mask)`,
       );
       await context.close();
     }

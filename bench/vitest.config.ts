@@ -27,7 +27,13 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "device", root, include: ["bench/device.bench.ts"], testTimeout: 900_000, hookTimeout: 120_000 },
+        test: {
+          name: "device",
+          root,
+          include: ["bench/device.bench.ts", "bench/startup.bench.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         test: { name: "hosted", root, include: ["bench/hosted.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000 },

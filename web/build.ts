@@ -1,6 +1,6 @@
 // npm run build: bundles web/ for the browser and lays out web/dist, the Worker's static assets:
 //   /             demo page          /assets/   demo and engine-worker bundles
-//   /models/      manifest + files   /ort/      onnxruntime-web's wasm, in parts, with runtime.json
+//   /models/      manifest + files   /ort/      onnxruntime-web's two wasm builds, each with its manifest
 // and web/package/lib, the SDK an app installs (`npm pack ./web/package`): ESM + .d.ts.
 
 import { execFile } from "node:child_process";
@@ -15,21 +15,26 @@ import type { ModelManifest, RuntimeManifest } from "../src/protocol/index.ts";
 const ROOT = dirname(import.meta.dirname);
 const OUT = join(ROOT, "web", "dist");
 // Workers static assets refuse files over 25 MiB; ORT's WebGPU-capable wasm is ~27 MB, so it ships
-// in parts that the engine fetches, verifies and joins (decisions/0005).
+// in parts that the engine fetches, verifies and joins (decisions/0005). The WASM-only build is
+// ~14 MB and ships whole: Chromium keeps its compiled code between visits (decisions/0014).
 const PART_BYTES = 16 * 1024 * 1024;
-// transformers.js imports `onnxruntime-web/webgpu`, whose bundle embeds the asyncify factory and
-// needs only this binary.
-const ORT_WASM = "ort-wasm-simd-threaded.asyncify.wasm";
+/**
+ * Two engine workers, each with the ORT build it needs: transformers.js imports
+ * `onnxruntime-web/webgpu` (asyncify build, WebGPU and WASM); a device that will not use WebGPU
+ * gets the WASM-only build instead, half the bytes and a third of the start-up.
+ */
+const RUNTIMES = {
+  webgpu: { manifest: "runtime.json", wasm: "ort-wasm-simd-threaded.asyncify.wasm", ort: "onnxruntime-web/webgpu" },
+  wasm: { manifest: "runtime-wasm.json", wasm: "ort-wasm-simd-threaded.wasm", ort: "onnxruntime-web/wasm" },
+} as const;
 
 type Output = Map<string, Uint8Array>;
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const text = (value: string) => new TextEncoder().encode(value);
 
 async function bundle(out: Output): Promise<void> {
-  const result = await build({
+  const common = {
     absWorkingDir: ROOT,
-    // bench-raw-worker: plain transformers.js, the baseline `npm run bench` compares our engine with.
-    entryPoints: { demo: "web/demo/main.ts", "engine-worker": "web/engine/worker.ts", "bench-raw-worker": "bench/device/raw-worker.ts" },
     outdir: join(OUT, "assets"),
     bundle: true,
     format: "esm",
@@ -38,8 +43,17 @@ async function bundle(out: Output): Promise<void> {
     sourcemap: "linked",
     logLevel: "warning",
     write: false,
-  });
-  for (const file of result.outputFiles) out.set(relative(OUT, file.path), file.contents);
+  } as const;
+  const results = await Promise.all([
+    build({ ...common, entryPoints: { demo: "web/demo/main.ts", "engine-worker": "web/engine/worker.ts" } }),
+    build({
+      ...common,
+      // bench-raw-worker: plain transformers.js, the baseline `npm run bench` compares our engine with.
+      entryPoints: { "engine-worker-wasm": "web/engine/worker-wasm.ts", "bench-raw-worker": "bench/device/raw-worker.ts" },
+      alias: { [RUNTIMES.webgpu.ort]: RUNTIMES.wasm.ort },
+    }),
+  ]);
+  for (const file of results.flatMap((r) => r.outputFiles)) out.set(relative(OUT, file.path), file.contents);
 }
 
 /**
@@ -63,20 +77,29 @@ async function library(): Promise<void> {
   await promisify(execFile)(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "web", "tsconfig.lib.json")]);
 }
 
-async function ortRuntime(out: Output): Promise<RuntimeManifest> {
+/** One ORT build's wasm as pinned files (in parts where it is over the asset limit) and its manifest. */
+async function ortRuntime(out: Output, build: (typeof RUNTIMES)[keyof typeof RUNTIMES]): Promise<RuntimeManifest> {
   const require = createRequire(join(ROOT, "node_modules", "@huggingface", "transformers", "package.json"));
   const ortDir = dirname(require.resolve("onnxruntime-web/webgpu"));
   const version = (JSON.parse(await readFile(join(ortDir, "..", "package.json"), "utf8")) as { version: string }).version;
-  const wasm = new Uint8Array(await readFile(join(ortDir, ORT_WASM)));
+  const wasm = new Uint8Array(await readFile(join(ortDir, build.wasm)));
   const parts = [];
+  const whole = wasm.length <= PART_BYTES;
   for (let offset = 0, index = 0; offset < wasm.length; offset += PART_BYTES, index++) {
     const part = wasm.subarray(offset, offset + PART_BYTES);
-    const path = `${ORT_WASM}.part${index}`;
+    const path = whole ? build.wasm : `${build.wasm}.part${index}`;
     out.set(`ort/${path}`, part);
     parts.push({ path, bytes: part.length, sha256: sha256(part) });
   }
-  const runtime: RuntimeManifest = { runtime: "onnxruntime-web", version, file: ORT_WASM, bytes: wasm.length, sha256: sha256(wasm), parts };
-  out.set("ort/runtime.json", text(JSON.stringify(runtime, null, 2)));
+  const runtime: RuntimeManifest = {
+    runtime: "onnxruntime-web",
+    version,
+    file: build.wasm,
+    bytes: wasm.length,
+    sha256: sha256(wasm),
+    parts,
+  };
+  out.set(`ort/${build.manifest}`, text(JSON.stringify(runtime, null, 2)));
   return runtime;
 }
 
@@ -107,7 +130,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const out: Output = new Map();
   await Promise.all([bundle(out), library()]);
-  const runtime = await ortRuntime(out);
+  const runtime = await ortRuntime(out, RUNTIMES.webgpu);
+  await ortRuntime(out, RUNTIMES.wasm);
   out.set("index.html", await readFile(join(ROOT, "web", "demo", "index.html")));
   out.set("assets/style.css", await readFile(join(ROOT, "web", "demo", "style.css")));
   // Exactly the pinned files: the manifest says what ships.
@@ -135,14 +159,14 @@ async function main(): Promise<void> {
         "  Cache-Control: no-store",
         "/ort/runtime.json",
         "  Cache-Control: no-store",
+        "/ort/runtime-wasm.json",
+        "  Cache-Control: no-store",
         "",
       ].join("\n"),
     ),
   );
   const written = await sync(out);
-  console.log(
-    `web/dist: ${out.size} files, ${written} written, in ${Math.round(performance.now() - started)} ms (ort ${runtime.version}, ${runtime.parts.length} parts)`,
-  );
+  console.log(`web/dist: ${out.size} files, ${written} written, in ${Math.round(performance.now() - started)} ms (ort ${runtime.version})`);
 }
 
 await main();

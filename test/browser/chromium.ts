@@ -2,20 +2,34 @@ import { type Browser, type BrowserContext, type CDPSession, chromium, type Page
 import { afterAll, beforeAll } from "vitest";
 import { type DevServer, startDevServer } from "../node/dev-server.ts";
 
+const chromiumArgs = (options: { webgpu?: boolean }) => [
+  "--no-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  ...(options.webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"] : []),
+];
+const executablePath = () => process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
 /** Debian's Chromium, kept off the network; WebGPU (SwiftShader) only when asked for. */
 export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
-  const args = [
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    ...(options.webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"] : []),
-  ];
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args,
+    executablePath: executablePath(),
+    args: chromiumArgs(options),
+    ignoreDefaultArgs: ["--enable-unsafe-swiftshader"],
+  });
+}
+
+/**
+ * The same Chromium on a profile kept on disk in `dir`, as a person's browser is: unlike a fresh
+ * context it keeps the HTTP cache and compiled wasm (the code cache) between pages.
+ */
+export async function launchChromiumProfile(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: executablePath(),
+    args: chromiumArgs({}),
     ignoreDefaultArgs: ["--enable-unsafe-swiftshader"],
   });
 }
@@ -41,7 +55,7 @@ export async function openDemo(browser: Browser, url: string, context?: BrowserC
   // Workers' fetches are reported on the context, not the page.
   context.on("request", (request) => {
     const path = new URL(request.url()).pathname;
-    if (/^\/(models\/dormant-agent-tiny|ort)\/.+/.test(path) && path !== "/ort/runtime.json") requests.push(path);
+    if (/^\/(models\/dormant-agent-tiny|ort)\/.+/.test(path) && !/^\/ort\/runtime[-a-z]*\.json$/.test(path)) requests.push(path);
   });
   // The demo asks before any model byte moves (decisions/0010); tests of everything else start from
   // a download already chosen (`download=auto`), and the tests of that choice pass `download=ask`.

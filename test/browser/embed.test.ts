@@ -106,13 +106,15 @@ describe("the example app on its own origin", () => {
       expect(await notice.textContent()).toMatch(
         /^The assistant can run on this device: download \d+\.\d MiB once, or continue hosted \(asks first\)\.$/,
       );
-      expect(fetched.filter((url) => /\/(models\/dormant-agent-tiny|ort)\/.+\.(onnx|part\d)$/.test(url))).toEqual([]);
+      expect(fetched.filter((url) => /\/(models\/dormant-agent-tiny|ort)\/.+\.(onnx|wasm|part\d)$/.test(url))).toEqual([]);
       await page.locator("dormant-chat [part=retry]", { hasText: /^Download \(\d+\.\d MiB\)$/ }).click();
       const answer = await askInElement(page, "what's 12 times 7?", "84");
       expect(answer.origin).toBe("device");
       // The engine, model and runtime came from the asset origin (the API's), not the app's.
       const api = new URL(stack.server.url).origin;
-      expect(fetched.filter((url) => url.includes("/assets/engine-worker.js"))).toEqual([`${api}/assets/engine-worker.js`]);
+      // Headless Chromium has no WebGPU adapter here: the WASM-only engine, and none of the WebGPU build.
+      expect(fetched.filter((url) => url.includes("/assets/engine-worker"))).toEqual([`${api}/assets/engine-worker-wasm.js`]);
+      expect(fetched.filter((url) => url.includes("asyncify"))).toEqual([]);
       expect(fetched.some((url) => url.startsWith(`${api}/models/dormant-agent-tiny/`))).toBe(true);
       expect(fetched.filter((url) => url.startsWith(APP) && /\/(models|ort)\//.test(url))).toEqual([]);
       // The app's own script saw the answer through the typed client, and the panel says about threads.

@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { expect, test } from "vitest";
+import type { ModelManifest } from "../../src/protocol/index.ts";
 import { type DemoPage, openDemo, useDemoStack } from "./chromium.ts";
 import { engineEvents, engineSettled } from "./demo-session.ts";
 import type { PageGlobals } from "./page-globals.ts";
@@ -7,6 +8,8 @@ import type { PageGlobals } from "./page-globals.ts";
 const stack = useDemoStack();
 
 const MODEL_FILE = "/models/dormant-agent-tiny/onnx/model.onnx";
+/** The WASM-only runtime, compiled straight from its cache entry (decisions/0014). */
+const RUNTIME_FILE = "/ort/ort-wasm-simd-threaded.wasm";
 
 async function lazyDemo(context: BrowserContext): Promise<DemoPage> {
   const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&lazy&device=wasm&dtype=fp32`, context);
@@ -24,14 +27,23 @@ const load = (page: Page) =>
     );
   });
 
-/** Overwrites the cached model file with other bytes, as disk corruption or tampering would. */
-const tamper = (page: Page, path: string) =>
-  page.evaluate(async (path) => {
-    const cache = await (globalThis as unknown as PageGlobals).caches.open("dormant-artifacts");
-    const key = (await cache.keys()).find((request) => new URL(request.url).pathname === path);
-    if (!key) throw new Error(`${path} is not cached`);
-    await cache.put(key, new Response(new Uint8Array(1024).fill(7)));
-  }, path);
+/**
+ * Overwrites a cached file with other bytes, as disk corruption or tampering would: 1 KiB of
+ * filler, or (`flip`) the same bytes with one changed, which only the digest can tell.
+ */
+const tamper = (page: Page, path: string, how: "filler" | "flip" = "filler") =>
+  page.evaluate(
+    async ({ path, how }) => {
+      const cache = await (globalThis as unknown as PageGlobals).caches.open("dormant-artifacts");
+      const key = (await cache.keys()).find((request) => new URL(request.url).pathname === path);
+      if (!key) throw new Error(`${path} is not cached`);
+      const entry = (await cache.match(key))!;
+      const bytes = how === "flip" ? new Uint8Array(await entry.arrayBuffer()) : new Uint8Array(1024).fill(7);
+      if (how === "flip") bytes[bytes.length >> 1]! ^= 0xff;
+      await cache.put(key, new Response(bytes, { headers: entry.headers }));
+    },
+    { path, how },
+  );
 
 const cachedPaths = (page: Page) =>
   page.evaluate(async () =>
@@ -42,7 +54,7 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   const context = await stack.browser.newContext();
   const first = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=fp32`, context);
   expect(await engineSettled(first.page)).toMatchObject({ status: "ready" });
-  expect(first.artifactRequests().length).toBeGreaterThanOrEqual(7);
+  expect(first.artifactRequests()).toHaveLength(6); // four small files, the fp32 model, the WASM-only runtime
   // The size was announced before the first byte moved, and it is what then moved.
   const cacheEvents = (await engineEvents(first.page)).flatMap((e) => (e.type === "cache" ? [e.event] : []));
   expect(cacheEvents[0]).toMatchObject({ type: "plan", files: first.artifactRequests().length, bytesFromCache: 0 });
@@ -60,22 +72,32 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   const second = await lazyDemo(context);
   const warm = await load(second.page);
   expect(warm).toMatchObject({ ok: true, model: { coldStart: { bytesDownloaded: 0 } } });
-  expect(warm.ok && warm.model.coldStart.bytesFromCache).toBeGreaterThan(40_000_000);
+  // The fp32 model, the small files beside it (config, tokenizer) and the WASM-only runtime.
+  expect(warm.ok && warm.model.coldStart.bytesFromCache).toBe((await manifestBytes("fp32")) + (await fileBytes(RUNTIME_FILE)));
   expect(second.artifactRequests()).toEqual([]);
+  // ORT compiled the runtime from its cache entry by streaming (what lets Chromium keep the compiled
+  // code); a wrong MIME type or a bare buffer would have made it fall back, and say so.
+  expect(second.consoleLog.filter((line) => /streaming compile failed|falling back/.test(line))).toEqual([]);
   // The page says so, instead of "not loaded".
   expect(await second.page.textContent("#download-status")).toMatch(
     /^loaded from this browser's cache \(\d+\.\d MiB\), nothing downloaded$/,
   );
   expect(await second.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.isCached())).toBe(true);
 
-  // Tampered: detected by its sha256, discarded, and only that file fetched again.
+  // Tampered (the runtime by one byte): detected by its sha256, discarded, and only those files
+  // fetched again; the runtime compiled is the fresh entry, never the changed one.
   await tamper(second.page, MODEL_FILE);
+  await tamper(second.page, RUNTIME_FILE, "flip");
   await second.page.close();
   const third = await lazyDemo(context);
-  expect(await load(third.page)).toMatchObject({ ok: true, model: { coldStart: { bytesDownloaded: await fileBytes(MODEL_FILE) } } });
-  expect(third.artifactRequests()).toEqual([MODEL_FILE]);
+  const refetched = (await fileBytes(MODEL_FILE)) + (await fileBytes(RUNTIME_FILE));
+  expect(await load(third.page)).toMatchObject({ ok: true, model: { coldStart: { bytesDownloaded: refetched } } });
+  expect(third.artifactRequests()).toEqual([MODEL_FILE, RUNTIME_FILE]);
   const repaired = (await engineEvents(third.page)).flatMap((e) => (e.type === "cache" && e.event.type === "repaired" ? [e.event] : []));
-  expect(repaired).toEqual([{ type: "repaired", url: `${stack.server.url}${MODEL_FILE}`, reason: "corrupt" }]);
+  expect(repaired).toEqual([
+    { type: "repaired", url: `${stack.server.url}${MODEL_FILE}`, reason: "corrupt" },
+    { type: "repaired", url: `${stack.server.url}${RUNTIME_FILE}`, reason: "corrupt" },
+  ]);
 
   // Offline with an intact cache: the last known pins and the cached files are enough.
   const fourth = await lazyDemo(context);
@@ -92,6 +114,14 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   await context.setOffline(false);
   await context.close();
 });
+
+/** The bytes of the model's files a load of `dtype` uses, by the manifest. */
+async function manifestBytes(dtype: "fp32" | "q8"): Promise<number> {
+  const { models } = (await (await fetch(`${stack.server.url}/models/manifest.json`)).json()) as ModelManifest;
+  const [model] = models;
+  const others = new Set(model!.variants.filter((v) => v.dtype !== dtype).map((v) => v.file));
+  return model!.files.filter((f) => !others.has(f.path)).reduce((sum, f) => sum + f.bytes, 0);
+}
 
 async function fileBytes(path: string): Promise<number> {
   return (await (await fetch(`${stack.server.url}${path}`)).arrayBuffer()).byteLength;

@@ -41,7 +41,7 @@ export interface PageGlobals {
   caches: {
     open(name: string): Promise<{
       keys(): Promise<{ url: string }[]>;
-      match(request: { url: string }): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | undefined>;
+      match(request: { url: string }): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; headers: Headers } | undefined>;
       put(request: { url: string }, response: Response): Promise<void>;
     }>;
     keys(): Promise<string[]>;

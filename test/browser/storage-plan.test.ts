@@ -32,11 +32,14 @@ const usage = (p: Page) =>
 const cachedFiles = (p: Page) =>
   p.evaluate(async () => (await (await (globalThis as unknown as PageGlobals).caches.open("dormant-artifacts")).keys()).length);
 
-test("a 50 MB quota gets the q8 variant, which answers; fp32 would have filled the origin", async () => {
-  const demo = await lazyDemo(50_000_000);
+// q8 with the WASM-only runtime is 20.5 MB, 31 MB with the headroom and reserve quota.ts keeps.
+test("a 36 MB quota gets the q8 variant on the WASM-only runtime, which answers", async () => {
+  const demo = await lazyDemo(36_000_000);
   expect(await load(page(demo))).toEqual({ ok: true, dtype: "q8" });
   expect(demo.artifactRequests()).toContain("/models/dormant-agent-tiny/onnx/model_quantized.onnx");
-  expect(demo.artifactRequests()).not.toContain("/models/dormant-agent-tiny/onnx/model.onnx");
+  expect(demo.artifactRequests()).toContain("/ort/ort-wasm-simd-threaded.wasm");
+  expect(demo.artifactRequests().filter((path) => path.endsWith(".onnx") && !path.includes("quantized"))).toEqual([]);
+  expect(demo.artifactRequests().filter((path) => path.includes("asyncify"))).toEqual([]);
   const generated = await page(demo).evaluate(() =>
     (globalThis as unknown as PageGlobals).dormant.engine.generate([{ role: "user", content: "hello" }], { maxNewTokens: 8 }),
   );
@@ -54,9 +57,9 @@ test("a 10 MB quota is refused before any byte; a download failing midway leaves
   expect(after.total - before.total).toBeLessThan(256 * 1024); // the manifests, kept for offline use
   await tight.context.close();
 
-  // Enough room, but the network drops the runtime's second part: what was written is removed.
+  // Enough room, but the network drops the runtime (fetched after the model): what was written is removed.
   const broken = await lazyDemo();
-  await broken.context.route("**/ort/*.part1", (route) => route.abort("connectionreset"));
+  await broken.context.route("**/ort/*.wasm", (route) => route.abort("connectionreset"));
   const start = await usage(page(broken));
   const failed = await load(page(broken));
   expect(failed.ok).toBe(false);

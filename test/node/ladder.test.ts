@@ -29,13 +29,26 @@ const names = (caps: DeviceCapabilities, opts: Partial<EngineOptions> = {}) =>
   planLadder(model, { ...options, ...opts }, caps).map(rungName);
 
 describe("memory ladder", () => {
-  test("best first: per backend larger dtype, smaller dtype, shorter context; WebGPU before WASM", () => {
-    expect(names(gpu)).toEqual(["webgpu/fp32@256", "webgpu/q8@256", "webgpu/q8@128", "wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+  test("best first: WebGPU larger dtype first, WASM smaller first, then the shorter context; WebGPU before WASM", () => {
+    expect(names(gpu)).toEqual(["webgpu/fp32@256", "webgpu/q8@256", "webgpu/q8@128", "wasm/q8@256", "wasm/fp32@256", "wasm/q8@128"]);
+  });
+
+  test("on WASM a variant already cached goes before one that would download", () => {
+    expect(names({ ...gpu, cachedFiles: new Set(["f.onnx"]) }, { device: "wasm" })).toEqual([
+      "wasm/fp32@256",
+      "wasm/q8@256",
+      "wasm/q8@128",
+    ]);
+    expect(names({ ...gpu, cachedFiles: new Set(["q.onnx", "f.onnx"]) }, { device: "wasm" })).toEqual([
+      "wasm/fp32@256",
+      "wasm/q8@256",
+      "wasm/q8@128",
+    ]);
   });
 
   test("no adapter, or one whose buffers cannot hold the embedding: WASM only", () => {
-    expect(names({ ...gpu, webgpu: { ok: false, reason: "none" } })).toEqual(["wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
-    expect(names({ ...gpu, webgpu: { ok: true, maxBufferSize: 1 * MB } })).toEqual(["wasm/fp32@256", "wasm/q8@256", "wasm/q8@128"]);
+    expect(names({ ...gpu, webgpu: { ok: false, reason: "none" } })).toEqual(["wasm/q8@256", "wasm/fp32@256", "wasm/q8@128"]);
+    expect(names({ ...gpu, webgpu: { ok: true, maxBufferSize: 1 * MB } })).toEqual(["wasm/q8@256", "wasm/fp32@256", "wasm/q8@128"]);
   });
 
   test("the memory budget drops variants that would not fit", () => {
@@ -107,8 +120,8 @@ describe("memory ladder", () => {
       "wasm/q8@128",
     ]);
     expect(rungsAfter(ladder, fp32, new Error("GPUDevice was lost: destroyed")).map(rungName)).toEqual([
-      "wasm/fp32@256",
       "wasm/q8@256",
+      "wasm/fp32@256",
       "wasm/q8@128",
     ]);
   });

@@ -93,6 +93,11 @@ export class ArtifactCache {
     await probeQuota(await caches.open(this.cacheName), bytes);
   }
 
+  /** The stored entry itself, for a reader that needs a Response (a streaming wasm compile). */
+  async entry(file: PinnedFile): Promise<Response | undefined> {
+    return (await caches.open(this.cacheName)).match(file.url);
+  }
+
   async delete(files: PinnedFile[]): Promise<void> {
     const cache = await caches.open(this.cacheName);
     for (const file of files) {
@@ -203,7 +208,9 @@ export class ArtifactCache {
     try {
       await cache.put(
         file.url,
-        new Response(bytes, { headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) } }),
+        new Response(bytes, {
+          headers: { "content-type": file.contentType ?? "application/octet-stream", "content-length": String(bytes.length) },
+        }),
       );
     } catch (error) {
       if (error instanceof DOMException && error.name === "QuotaExceededError") {

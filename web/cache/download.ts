@@ -5,6 +5,8 @@ export interface PinnedFile {
   url: string;
   sha256: string;
   bytes: number;
+  /** How the cache stores it; default application/octet-stream. */
+  contentType?: string;
 }
 
 /** Fetches one pinned file, reporting bytes as they arrive; never trusts the server's length. */

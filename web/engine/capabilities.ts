@@ -6,7 +6,7 @@ interface GpuAdapterLike {
   /** Where Chromium put it before `info` had it. */
   readonly isFallbackAdapter?: boolean;
 }
-interface GpuLike {
+export interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
 }
 
@@ -14,7 +14,7 @@ interface GpuLike {
  * A fallback adapter is WebGPU in software (SwiftShader): it ran our model 10–15× slower than WASM,
  * so it counts only when the app asked for it.
  */
-async function probeWebGpu(gpu: GpuLike | undefined, fallbackAllowed: boolean): Promise<DeviceCapabilities["webgpu"]> {
+export async function probeWebGpu(gpu: GpuLike | undefined, fallbackAllowed: boolean): Promise<DeviceCapabilities["webgpu"]> {
   if (!gpu) return { ok: false, reason: "navigator.gpu is absent" };
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });

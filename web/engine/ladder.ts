@@ -16,8 +16,11 @@ export interface DeviceCapabilities {
 const MEMORY_SHARE = 0.25;
 
 /**
- * Every way to run the model that fits (memory budget, adapter limits, free storage), best first: per backend (WebGPU, then WASM), the larger
- * dtype, then the smaller, then the smaller at half context. A failure steps to the next rung.
+ * Every way to run the model that fits (memory budget, adapter limits, free storage), best first:
+ * per backend (WebGPU, then WASM) its dtypes in order, then the smallest at half context. A failure
+ * steps to the next rung. WebGPU takes the larger dtype first; WASM the smaller, unless a larger is
+ * already cached: our q8 decodes as well as fp32 (decisions/0004) from a third of the bytes, so a
+ * new visitor downloads less and a returning one downloads nothing (decisions/0014).
  */
 export function planLadder(model: ManifestModel, options: EngineOptions, caps: DeviceCapabilities): Rung[] {
   const budget = options.memoryBudgetBytes ?? (caps.deviceMemoryBytes === null ? Infinity : caps.deviceMemoryBytes * MEMORY_SHARE);
@@ -30,7 +33,11 @@ export function planLadder(model: ManifestModel, options: EngineOptions, caps: D
   const rungs: Rung[] = [];
   for (const backend of backends) {
     const fitting = variants.filter((v) => v.estimatedPeakBytes <= budget && fitsStorage(model, v.file, caps));
-    for (const variant of fitting) rungs.push({ backend, dtype: variant.dtype, contextLength: model.contextLength });
+    const ordered =
+      backend === "webgpu"
+        ? fitting
+        : [...fitting.filter((v) => caps.cachedFiles.has(v.file)), ...fitting.filter((v) => !caps.cachedFiles.has(v.file)).reverse()];
+    for (const variant of ordered) rungs.push({ backend, dtype: variant.dtype, contextLength: model.contextLength });
     const smallest = fitting.at(-1) ?? variants.at(-1);
     // Half the context halves the KV cache: the last resort before the next backend.
     if (smallest && (fitting.length > 0 || (smallest.estimatedPeakBytes / 2 <= budget && fitsStorage(model, smallest.file, caps)))) {

@@ -1,5 +1,6 @@
 import type { ChatMessage, ToolSpec } from "../../src/protocol/index.ts";
 import { ClientError, toClientError } from "../errors.ts";
+import { type GpuLike, probeWebGpu } from "./capabilities.ts";
 import { HeldModel } from "./held-model.ts";
 import { rungName } from "./ladder.ts";
 import type { EngineEvent, EngineFault, EngineOptions, EngineRequest, EngineState, GenerateResult, LoadedModel } from "./messages.ts";
@@ -19,6 +20,17 @@ function workerScript(url: URL): URL | string {
   return URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: "text/javascript" }));
 }
 
+/**
+ * The worker bundle to start: ORT's WASM-only build where WebGPU will not be used (its probe is the
+ * worker's own), else the WebGPU-capable one, which also runs WASM (decisions/0014).
+ */
+async function workerEntry(options: EngineOptions): Promise<string> {
+  if (options.device === "webgpu") return "engine-worker.js";
+  if (options.device === "wasm") return "engine-worker-wasm.js";
+  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
+  return (await probeWebGpu(gpu, options.fallbackAdapter === "allow")).ok ? "engine-worker.js" : "engine-worker-wasm.js";
+}
+
 export const DEFAULT_ENGINE_OPTIONS = { modelId: "dormant-agent-tiny", device: "auto", dtype: "auto", idleUnloadMs: 5 * 60_000 } as const;
 
 /**
@@ -27,26 +39,28 @@ export const DEFAULT_ENGINE_OPTIONS = { modelId: "dormant-agent-tiny", device: "
  * limited to WASM and runs the step again there.
  */
 export class Engine {
-  private worker!: Worker;
+  private worker!: Promise<Worker>;
   private readonly options: EngineOptions;
-  private readonly workerUrl: string | URL;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<Listener>();
   private nextId = 1;
   private readonly held: HeldModel;
   state: EngineState = { status: "idle", cached: null };
 
-  constructor(options: Partial<EngineOptions> & { baseUrl: string; workerUrl?: string }) {
-    const { workerUrl, ...rest } = options;
-    this.workerUrl = workerUrl ?? new URL("/assets/engine-worker.js", options.baseUrl);
-    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...rest };
+  constructor(options: Partial<EngineOptions> & { baseUrl: string }) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
     this.held = new HeldModel(this.options.baseUrl, this.options.modelId);
     this.spawn(this.options);
   }
 
+  /** Requests sent before the worker exists wait for it, in order. */
   private spawn(options: EngineOptions): void {
-    this.worker = new Worker(workerScript(new URL(this.workerUrl, location.href)), { type: "module", name: "dormant-engine" });
-    this.worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => this.receive(event.data));
+    this.worker = workerEntry(options).then((entry) => {
+      const url = new URL(`/assets/${entry}`, new URL(options.baseUrl, location.href));
+      const worker = new Worker(workerScript(url), { type: "module", name: "dormant-engine" });
+      worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => this.receive(event.data));
+      return worker;
+    });
     void this.request({ type: "configure", options });
   }
 
@@ -85,7 +99,7 @@ export class Engine {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...(onToken ? { onToken } : {}) });
-      this.worker.postMessage({ ...message, id } as EngineRequest);
+      void this.worker.then((worker) => worker.postMessage({ ...message, id } as EngineRequest));
     });
   }
 
@@ -134,7 +148,7 @@ export class Engine {
   }
 
   private terminateWorker(reason: Error): void {
-    this.worker.terminate();
+    void this.worker.then((worker) => worker.terminate());
     for (const pending of this.pending.values()) pending.reject(reason);
     this.pending.clear();
   }

@@ -1,4 +1,4 @@
-import type { ManifestFile, ManifestModel, ModelManifest, RuntimeManifest } from "../../src/protocol/index.ts";
+import type { DeviceBackend, ManifestFile, ManifestModel, ModelManifest, RuntimeManifest } from "../../src/protocol/index.ts";
 import type { ArtifactCache, PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import type { Rung } from "./messages.ts";
@@ -14,6 +14,12 @@ async function fetchJson<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** The ORT build a worker was bundled with: where its manifest is and what it can run on. */
+export interface RuntimeBuild {
+  manifest: string;
+  backends: readonly DeviceBackend[];
+}
+
 /**
  * What the engine may load, from our own origin: the model and runtime manifests (the last known
  * copy when offline), and each file as a URL with the digest and size it must have.
@@ -22,6 +28,7 @@ export class Pins {
   constructor(
     private readonly baseUrl: string,
     private readonly modelId: string,
+    private readonly runtimeManifest: string,
     private readonly cache: Pick<ArtifactCache, "lastKnown">,
   ) {}
 
@@ -32,7 +39,7 @@ export class Pins {
   async manifests(): Promise<{ model: ManifestModel; runtime: RuntimeManifest }> {
     const [manifest, runtime] = await Promise.all([
       this.cache.lastKnown(this.url("/models/manifest.json"), fetchJson<ModelManifest>),
-      this.cache.lastKnown(this.url("/ort/runtime.json"), fetchJson<RuntimeManifest>),
+      this.cache.lastKnown(this.url(this.runtimeManifest), fetchJson<RuntimeManifest>),
     ]);
     const model = manifest.models?.find((m) => m.id === this.modelId);
     if (!model) throw new ClientError("manifest_invalid", `model ${this.modelId} is not in the manifest`);
@@ -54,7 +61,13 @@ export class Pins {
     return files;
   }
 
+  /** A runtime shipped whole is stored as wasm, so it can be compiled straight from the cache. */
   runtimeFiles(runtime: RuntimeManifest): PinnedFile[] {
-    return runtime.parts.map((part) => ({ url: this.url(`/ort/${part.path}`), sha256: part.sha256, bytes: part.bytes }));
+    return runtime.parts.map((part) => ({
+      url: this.url(`/ort/${part.path}`),
+      sha256: part.sha256,
+      bytes: part.bytes,
+      ...(runtime.parts.length === 1 ? { contentType: "application/wasm" } : {}),
+    }));
   }
 }

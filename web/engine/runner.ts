@@ -3,6 +3,7 @@ import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/in
 import { GarbledLogits } from "./garbled-logits.ts";
 import { type CausalLM, greedyTurn, type Tokenizer } from "./greedy-turn.ts";
 import type { EngineFault, Rung } from "./messages.ts";
+import type { RuntimeSource } from "./runtime-source.ts";
 import { type VocabBytes, vocabBytes } from "./vocab.ts";
 
 /** Streamed text leaves the worker at most once a frame (60 Hz): a page cannot show it more often. */
@@ -17,11 +18,25 @@ export interface Generation {
   firstTokenMs: number;
 }
 
+/** ORT fetches a wasm given by URL with `fetch(url)`: while set, that one URL is answered here. */
+let wasmEntry: { url: string; response: () => Promise<Response> } | null = null;
+const networkFetch = globalThis.fetch.bind(globalThis);
+globalThis.fetch = (input, init) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  return wasmEntry && url === wasmEntry.url ? wasmEntry.response() : networkFetch(input, init);
+};
+
 /**
  * Points transformers.js at verified bytes only: model files come from `files` (keyed by their
- * path inside the model folder), ORT's wasm from `wasmBinary` (once per worker: ORT keeps its instance); nothing is fetched by the library.
+ * path inside the model folder), ORT's wasm from `runtime` (null once ORT holds its instance: it
+ * keeps it for the worker's life); nothing is fetched by the library.
  */
-export function useVerifiedArtifacts(modelId: string, modelBase: string, files: Map<string, Uint8Array>, wasmBinary: Uint8Array): void {
+export function useVerifiedArtifacts(
+  modelId: string,
+  modelBase: string,
+  files: Map<string, Uint8Array>,
+  runtime: RuntimeSource | null,
+): void {
   // "Local" is our own origin; every pinned file is answered by `customCache` before any fetch.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -43,9 +58,10 @@ export function useVerifiedArtifacts(modelId: string, modelBase: string, files: 
     },
   };
   const wasm = env.backends.onnx.wasm!;
-  wasm.wasmBinary = wasmBinary.slice().buffer;
-  // No paths: the bundled ORT then uses its embedded factory; transformers.js's default (a CDN) is unreachable.
-  wasm.wasmPaths = undefined;
+  // Without an mjs path the bundled ORT uses its embedded factory; transformers.js's default (a CDN) is unreachable.
+  wasm.wasmBinary = runtime?.kind === "bytes" ? runtime.wasm.slice().buffer : undefined;
+  wasm.wasmPaths = runtime?.kind === "entry" ? { wasm: runtime.url } : undefined;
+  wasmEntry = runtime?.kind === "entry" ? runtime : null;
   // One thread: ORT's pthreads would re-run this bundled worker script (decisions/0005).
   wasm.numThreads = 1;
 }
@@ -61,9 +77,14 @@ export class ModelRunner {
   ) {}
 
   static async load(manifestModel: ManifestModel, rung: Rung): Promise<ModelRunner> {
-    const tokenizer = await AutoTokenizer.from_pretrained(manifestModel.id);
-    const model = await AutoModelForCausalLM.from_pretrained(manifestModel.id, { device: rung.backend, dtype: rung.dtype });
-    return new ModelRunner(rung, tokenizer, model);
+    try {
+      const tokenizer = await AutoTokenizer.from_pretrained(manifestModel.id);
+      const model = await AutoModelForCausalLM.from_pretrained(manifestModel.id, { device: rung.backend, dtype: rung.dtype });
+      return new ModelRunner(rung, tokenizer, model);
+    } finally {
+      // ORT has its instance now (or failed to start): the runtime URL goes back to the network.
+      wasmEntry = null;
+    }
   }
 
   /** With `tools`, a tool call can only come out as a valid call of one of them (constrained.ts). */

@@ -1,18 +1,12 @@
-import {
-  type ChatMessage,
-  type ManifestModel,
-  modelPin,
-  type RuntimeManifest,
-  sha256Hex,
-  type ToolSpec,
-} from "../../src/protocol/index.ts";
+import { type ChatMessage, type ManifestModel, modelPin, type RuntimeManifest, type ToolSpec } from "../../src/protocol/index.ts";
 import { ArtifactCache, type CacheEvent } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
 import { canStepDown, planLadder, rungName, rungsAfter } from "./ladder.ts";
 import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
-import { Pins } from "./pins.ts";
+import { Pins, type RuntimeBuild } from "./pins.ts";
 import { ModelRunner, TRANSFORMERS_VERSION, useVerifiedArtifacts } from "./runner.ts";
+import { type RuntimeSource, runtimeSource } from "./runtime-source.ts";
 
 export interface EngineSink {
   cache(event: CacheEvent): void;
@@ -38,9 +32,10 @@ export class WorkerEngine {
   constructor(
     private readonly options: EngineOptions,
     private readonly sink: EngineSink,
+    runtime: RuntimeBuild,
   ) {
     this.cache = new ArtifactCache(options.cacheName ? { cacheName: options.cacheName } : {});
-    this.pins = new Pins(options.baseUrl, options.modelId, this.cache);
+    this.pins = new Pins(options.baseUrl, options.modelId, runtime.manifest, this.cache);
   }
 
   async isCached(): Promise<boolean> {
@@ -129,20 +124,13 @@ export class WorkerEngine {
     const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event), { evicted });
     let verifyMs = loaded.verifyMs;
     const byPath = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
-    let wasm = new Uint8Array(0);
+    let source: RuntimeSource | null = null;
     if (!this.ortReady) {
-      wasm = new Uint8Array(runtime.bytes);
-      let offset = 0;
-      for (const part of this.pins.runtimeFiles(runtime)) {
-        wasm.set(loaded.files.get(part.url)!, offset);
-        offset += part.bytes;
-      }
       const started = performance.now();
-      if ((await sha256Hex(wasm)) !== runtime.sha256)
-        throw new ClientError("integrity_mismatch", `${runtime.file}: joined parts do not match the pinned sha256`);
+      source = await runtimeSource(runtime, this.pins.runtimeFiles(runtime), loaded.files, (file) => this.cache.entry(file));
       verifyMs += performance.now() - started;
     }
-    useVerifiedArtifacts(model.id, this.pins.url("/models/"), byPath, wasm);
+    useVerifiedArtifacts(model.id, this.pins.url("/models/"), byPath, source);
     const compileStarted = performance.now();
     const runner = await ModelRunner.load(model, rung);
     const compileMs = performance.now() - compileStarted;
