@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, test } from "vitest";
-import { type ChatMessage, type ColdStart, renderPrompt } from "../src/protocol/index.ts";
+import { type ChatMessage, type ColdStart, type ModelManifest, renderPrompt } from "../src/protocol/index.ts";
 import { launchChromiumProfile } from "../test/browser/chromium.ts";
 import type { PageGlobals } from "../test/browser/page-globals.ts";
 import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
@@ -19,6 +19,14 @@ const MESSAGES: ChatMessage[] = [{ role: "user", content: "what's 12 times 7?" }
 const MAX_NEW_TOKENS = 24;
 /** Answers after the first, as a person's chat goes on: what a browser then keeps comes from use. */
 const MORE_ANSWERS = 3;
+/** A conversation longer than the context: the prompt keeps its last turns that fit, KV cache near full. */
+const LONG: ChatMessage[] = [
+  ...Array.from({ length: 16 }, (_, i): ChatMessage[] => [
+    { role: "user", content: `remember that shelf ${i + 1} holds the blue folders and the spare keys` },
+    { role: "assistant", content: "Noted." },
+  ]).flat(),
+  { role: "user", content: "what's 12 times 7?" },
+];
 
 let server: DevServer;
 beforeAll(async () => {
@@ -33,6 +41,8 @@ interface Visit {
 }
 interface EngineVisit extends Visit {
   first: ColdStart;
+  /** ORT's wasm heap after answering a context-filling conversation: the rung's peak. */
+  heapBytes: number;
   warm: ColdStart;
   floorMs: number;
   floorBytes: number;
@@ -68,9 +78,10 @@ async function engineVisit(context: BrowserContext, dtype: string): Promise<Engi
   const first = await demo(context, dtype);
   let firstAnswerMs = 0;
   let firstStart: ColdStart | null = null;
+  let heapBytes = 0;
   const firstBytes = await networkBytes(context, async () => {
-    [firstAnswerMs, firstStart] = await first.evaluate(
-      async ({ messagesJson, max, more }: { messagesJson: string; max: number; more: number }) => {
+    [firstAnswerMs, firstStart, heapBytes] = await first.evaluate(
+      async ({ messagesJson, longJson, max, more }: { messagesJson: string; longJson: string; max: number; more: number }) => {
         const { engine } = (globalThis as unknown as PageGlobals).dormant;
         const messages: unknown = JSON.parse(messagesJson);
         const started = performance.now();
@@ -78,9 +89,10 @@ async function engineVisit(context: BrowserContext, dtype: string): Promise<Engi
         await engine.generate(messages, { maxNewTokens: max });
         const ms = performance.now() - started;
         for (let i = 0; i < more; i++) await engine.generate(messages, { maxNewTokens: max });
-        return [ms, loaded.coldStart] as const;
+        const long = await engine.generate(JSON.parse(longJson), { maxNewTokens: 48 });
+        return [ms, loaded.coldStart, long.wasmHeapBytes ?? 0] as const;
       },
-      { messagesJson: JSON.stringify(MESSAGES), max: MAX_NEW_TOKENS, more: MORE_ANSWERS },
+      { messagesJson: JSON.stringify(MESSAGES), longJson: JSON.stringify(LONG), max: MAX_NEW_TOKENS, more: MORE_ANSWERS },
     );
   });
   await first.close();
@@ -102,7 +114,7 @@ async function engineVisit(context: BrowserContext, dtype: string): Promise<Engi
     return { warm: loaded.coldStart, warmMs, floorMs, floorBytes, reloadMs: performance.now() - started, reload: again.coldStart };
   });
   await page.close();
-  return { firstAnswerMs, firstBytes, first: firstStart!, ...warm };
+  return { firstAnswerMs, firstBytes, first: firstStart!, heapBytes, ...warm };
 }
 
 /** transformers.js in a worker of its own, started and answering before the clock starts. */
@@ -163,6 +175,7 @@ const MB = 1e6;
 
 test("start-up: first visit, reload and reload after unload, engine vs raw transformers.js", async () => {
   const rows: BenchRow[] = [];
+  const { models } = (await (await fetch(`${server.url}/models/manifest.json`)).json()) as ModelManifest;
   for (const dtype of ["q8", "fp32"]) {
     const engine: EngineVisit[] = [];
     const raw: Visit[] = [];
@@ -215,6 +228,13 @@ test("start-up: first visit, reload and reload after unload, engine vs raw trans
           col(raw, (v) => v.warmMs),
         ),
         target: "report",
+      },
+      {
+        name: `peak memory, wasm ${dtype}: ORT's wasm heap (manifest estimate → measured)`,
+        unit: "MB",
+        baseline: models[0]!.variants.find((v) => v.dtype === dtype)!.estimatedPeakBytes / MB,
+        measured: median(col(engine, (v) => v.heapBytes)) / MB,
+        target: "0.75 – 1.25",
       },
       {
         name: `reload after idle unload, wasm ${dtype} (warm start → reload)`,

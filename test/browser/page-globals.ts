@@ -26,7 +26,7 @@ export interface PageGlobals {
       generate(
         messages: unknown,
         options: { maxNewTokens: number; tools?: unknown[] },
-      ): Promise<{ text: string; tokens: number; decodeMs: number }>;
+      ): Promise<{ text: string; tokens: number; decodeMs: number; wasmHeapBytes: number | null }>;
     };
   };
   crossOriginIsolated: boolean;

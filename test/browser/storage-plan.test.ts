@@ -44,6 +44,8 @@ test("a 36 MB quota gets the q8 variant on the WASM-only runtime, which answers"
     (globalThis as unknown as PageGlobals).dormant.engine.generate([{ role: "user", content: "hello" }], { maxNewTokens: 8 }),
   );
   expect(generated.tokens).toBeGreaterThan(0);
+  // The step reports ORT's wasm heap, which holds at least the q8 weights (6.2 MB).
+  expect(generated.wasmHeapBytes).toBeGreaterThan(6_209_753);
   await demo.context.close();
 });
 

@@ -59,6 +59,15 @@ describe("memory ladder", () => {
     expect(names({ ...gpu, deviceMemoryBytes: 16 * MB }, { device: "wasm" })).toEqual([]);
   });
 
+  test("on WASM the heap this device measured replaces the manifest's estimate in the budget", () => {
+    // 256 MiB of device memory → a 64 MiB budget: both estimates fit, but fp32 was measured at 70 MiB.
+    const caps = { ...gpu, deviceMemoryBytes: 256 * MB, wasmPeakBytes: new Map([["fp32", 70 * MB]]) };
+    expect(names(caps, { device: "wasm" })).toEqual(["wasm/q8@256", "wasm/q8@128"]);
+    expect(names({ ...caps, wasmPeakBytes: new Map() }, { device: "wasm" })).toEqual(["wasm/q8@256", "wasm/fp32@256", "wasm/q8@128"]);
+    // WebGPU keeps its weights in GPU buffers the wasm heap does not show: the estimate stands there.
+    expect(names(caps, { device: "webgpu" })).toEqual(["webgpu/fp32@256", "webgpu/q8@256", "webgpu/q8@128"]);
+  });
+
   test("a variant that cannot be stored is skipped, unless it is already cached", () => {
     expect(names({ ...gpu, storageFreeBytes: 10 * MB }, { device: "wasm" })).toEqual(["wasm/q8@256", "wasm/q8@128"]);
     expect(names({ ...gpu, storageFreeBytes: 10 * MB, cachedFiles: new Set(["f.onnx"]) }, { device: "wasm" })).toEqual([

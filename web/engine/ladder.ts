@@ -1,4 +1,4 @@
-import type { ManifestModel } from "../../src/protocol/index.ts";
+import type { ManifestModel, ModelVariant } from "../../src/protocol/index.ts";
 import { ClientError } from "../errors.ts";
 import type { EngineOptions, Rung } from "./messages.ts";
 
@@ -10,6 +10,8 @@ export interface DeviceCapabilities {
   storageFreeBytes: number | null;
   /** Variant files already whole in the cache: they need no storage. */
   cachedFiles: ReadonlySet<string>;
+  /** ORT's wasm heap this device measured per dtype (MeasuredPeaks): used over the manifest's estimate. */
+  wasmPeakBytes?: ReadonlyMap<string, number>;
 }
 
 /** The largest share of the device's memory one model may plan to use. */
@@ -32,7 +34,8 @@ export function planLadder(model: ManifestModel, options: EngineOptions, caps: D
   );
   const rungs: Rung[] = [];
   for (const backend of backends) {
-    const fitting = variants.filter((v) => v.estimatedPeakBytes <= budget && fitsStorage(model, v.file, caps));
+    const peak = (v: ModelVariant) => (backend === "wasm" ? caps.wasmPeakBytes?.get(v.dtype) : undefined) ?? v.estimatedPeakBytes;
+    const fitting = variants.filter((v) => peak(v) <= budget && fitsStorage(model, v.file, caps));
     const ordered =
       backend === "webgpu"
         ? fitting
@@ -40,7 +43,7 @@ export function planLadder(model: ManifestModel, options: EngineOptions, caps: D
     for (const variant of ordered) rungs.push({ backend, dtype: variant.dtype, contextLength: model.contextLength });
     const smallest = fitting.at(-1) ?? variants.at(-1);
     // Half the context halves the KV cache: the last resort before the next backend.
-    if (smallest && (fitting.length > 0 || (smallest.estimatedPeakBytes / 2 <= budget && fitsStorage(model, smallest.file, caps)))) {
+    if (smallest && (fitting.length > 0 || (peak(smallest) / 2 <= budget && fitsStorage(model, smallest.file, caps)))) {
       rungs.push({ backend, dtype: smallest.dtype, contextLength: Math.floor(model.contextLength / 2) });
     }
   }

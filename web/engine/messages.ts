@@ -49,6 +49,11 @@ export interface GenerateResult {
   /** Cold start of a load this step had to do; null when the model was already in memory. */
   coldStart: ColdStart | null;
   fallbacks: string[];
+  /**
+   * ORT's wasm heap after this step, in bytes: the most this worker's runtime has held (a wasm
+   * memory only grows). Null before the runtime has one.
+   */
+  wasmHeapBytes: number | null;
 }
 
 /** Test and chaos levers: a real `device.destroy()` on WebGPU, an allocation failure, logits pushed toward invalid JSON. */

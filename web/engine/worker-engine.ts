@@ -2,8 +2,10 @@ import { type ChatMessage, type ManifestModel, modelPin, type RuntimeManifest, t
 import { ArtifactCache, type CacheEvent } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
+import { wasmHeapBytes } from "./heap-meter.ts";
 import { canStepDown, planLadder, rungName, rungsAfter } from "./ladder.ts";
 import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
+import { MeasuredPeaks } from "./peak-memory.ts";
 import { Pins, type RuntimeBuild } from "./pins.ts";
 import { ModelRunner, TRANSFORMERS_VERSION, useVerifiedArtifacts } from "./runner.ts";
 import { type RuntimeSource, runtimeSource } from "./runtime-source.ts";
@@ -21,6 +23,7 @@ export interface EngineSink {
 export class WorkerEngine {
   private readonly cache: ArtifactCache;
   private readonly pins: Pins;
+  private readonly peaks: MeasuredPeaks;
   private rungs: Rung[] | null = null;
   private runner: ModelRunner | null = null;
   private loaded: LoadedModel | null = null;
@@ -35,6 +38,7 @@ export class WorkerEngine {
     runtime: RuntimeBuild,
   ) {
     this.cache = new ArtifactCache(options.cacheName ? { cacheName: options.cacheName } : {});
+    this.peaks = new MeasuredPeaks(options.cacheName ?? "dormant-artifacts");
     this.pins = new Pins(options.baseUrl, options.modelId, runtime.manifest, this.cache);
   }
 
@@ -60,7 +64,9 @@ export class WorkerEngine {
       if (file && (await this.cache.isCached([this.pins.pinned(model, file)]))) cached.add(file.path);
     }
     const fallbackAllowed = this.options.device === "webgpu" || this.options.fallbackAdapter === "allow";
-    this.rungs = planLadder(model, this.options, await probeCapabilities(cached, fallbackAllowed));
+    const pins = new Map(model.variants.map((v) => [v.dtype, modelPin(model, v.dtype)]));
+    const measured = await this.peaks.measured("wasm", pins).catch(() => new Map<string, number>());
+    this.rungs = planLadder(model, this.options, { ...(await probeCapabilities(cached, fallbackAllowed)), wasmPeakBytes: measured });
     return this.rungs;
   }
 
@@ -188,9 +194,11 @@ export class WorkerEngine {
         try {
           const generation = await runner.generate(messages, maxNewTokens, tools, onText);
           const coldStart = this.unreportedColdStart ? { ...model.coldStart, firstTokenMs: generation.firstTokenMs } : null;
+          const heap = wasmHeapBytes();
+          if (heap !== null && model.backend === "wasm") await this.peaks.record(model.pin, "wasm", heap).catch(() => undefined);
           this.unreportedColdStart = false;
           this.sink.state({ status: "ready", model });
-          return { ...generation, model, coldStart, fallbacks: [...this.fallbacks] };
+          return { ...generation, model, coldStart, fallbacks: [...this.fallbacks], wasmHeapBytes: heap };
         } catch (error) {
           if (!canStepDown(runner.rung, error)) throw new ClientError("generation_failed", String(error), { cause: error });
           await this.unload();
