@@ -3,15 +3,12 @@
 // a first visit up to the first answer, a reload with everything cached, and the model loaded
 // again after idle unload in the same page. Our engine beside transformers.js used directly on the
 // same files (the raw worker), in rounds that alternate which goes first.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, test } from "vitest";
 import { type ChatMessage, type ColdStart, type ModelManifest, renderPrompt } from "../src/protocol/index.ts";
-import { launchChromiumProfile } from "../test/browser/chromium.ts";
 import type { PageGlobals } from "../test/browser/page-globals.ts";
 import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
+import { networkBytes, visitor } from "./device/visitors.ts";
 import { type BenchRow, median, printTable } from "./table.ts";
 
 const ROUNDS = 3;
@@ -48,19 +45,6 @@ interface EngineVisit extends Visit {
   floorBytes: number;
   reloadMs: number;
   reload: ColdStart;
-}
-
-/** Model and runtime bytes that crossed the network while `run` ran, from Chromium's own count. */
-async function networkBytes(context: BrowserContext, run: () => Promise<void>): Promise<number> {
-  const sizes: Promise<number>[] = [];
-  const listener = (request: import("playwright-core").Request) => {
-    if (/\/(models\/dormant-agent-tiny|ort)\//.test(new URL(request.url()).pathname))
-      sizes.push(request.sizes().then((s) => s.responseBodySize));
-  };
-  context.on("requestfinished", listener);
-  await run();
-  context.off("requestfinished", listener);
-  return (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
 }
 
 async function demo(context: BrowserContext, dtype: string): Promise<Page> {
@@ -156,18 +140,6 @@ async function rawVisit(context: BrowserContext, dtype: string): Promise<Visit> 
   const warmMs = (await rawStart(page, dtype, false)).loadMs;
   await page.close();
   return { firstAnswerMs, firstBytes, warmMs };
-}
-
-/** One visitor: a profile of its own, removed after. */
-async function visitor<T>(visit: (context: BrowserContext) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "dormant-profile-"));
-  const context = await launchChromiumProfile(dir);
-  try {
-    return await visit(context);
-  } finally {
-    await context.close();
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const paired = (ours: number[], base: number[]) => median(ours.map((value, i) => value / base[i]!));

@@ -92,11 +92,11 @@ test("second load comes from the cache; a tampered file is discarded and fetched
   const third = await lazyDemo(context);
   const refetched = (await fileBytes(MODEL_FILE)) + (await fileBytes(RUNTIME_FILE));
   expect(await load(third.page)).toMatchObject({ ok: true, model: { coldStart: { bytesDownloaded: refetched } } });
-  expect(third.artifactRequests()).toEqual([MODEL_FILE, RUNTIME_FILE]);
+  expect(third.artifactRequests()).toEqual([RUNTIME_FILE, MODEL_FILE]);
   const repaired = (await engineEvents(third.page)).flatMap((e) => (e.type === "cache" && e.event.type === "repaired" ? [e.event] : []));
   expect(repaired).toEqual([
-    { type: "repaired", url: `${stack.server.url}${MODEL_FILE}`, reason: "corrupt" },
     { type: "repaired", url: `${stack.server.url}${RUNTIME_FILE}`, reason: "corrupt" },
+    { type: "repaired", url: `${stack.server.url}${MODEL_FILE}`, reason: "corrupt" },
   ]);
 
   // Offline with an intact cache: the last known pins and the cached files are enough.

@@ -59,9 +59,10 @@ test("a 10 MB quota is refused before any byte; a download failing midway leaves
   expect(after.total - before.total).toBeLessThan(256 * 1024); // the manifests, kept for offline use
   await tight.context.close();
 
-  // Enough room, but the network drops the runtime (fetched after the model): what was written is removed.
+  // Enough room, but the network drops the model (fetched after the runtime and the small files):
+  // what was written is removed.
   const broken = await lazyDemo();
-  await broken.context.route("**/ort/*.wasm", (route) => route.abort("connectionreset"));
+  await broken.context.route("**/models/dormant-agent-tiny/onnx/*.onnx", (route) => route.abort("connectionreset"));
   const start = await usage(page(broken));
   const failed = await load(page(broken));
   expect(failed.ok).toBe(false);

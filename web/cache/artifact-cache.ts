@@ -109,12 +109,14 @@ export class ArtifactCache {
   /**
    * Verified bytes for every file: from the cache where intact, else downloaded, verified, stored.
    * `evicted: "fail"` refuses (ClientError cache_cleared, nothing changed) when files this cache held
-   * are gone: the caller may rather offer an alternative than silently download again.
+   * are gone: the caller may rather offer an alternative than silently download again. `verified`
+   * hears of each file as soon as its bytes are verified, in `files` order, so the caller can start
+   * on the first files while the rest are read or downloaded.
    */
   async load(
     files: PinnedFile[],
     emit: (event: CacheEvent) => void = () => undefined,
-    options: { evicted?: "download" | "fail" } = {},
+    options: { evicted?: "download" | "fail"; verified?: (file: PinnedFile, bytes: Uint8Array) => void } = {},
   ): Promise<CacheLoad> {
     const cache = await caches.open(this.cacheName);
     const out: CacheLoad = { files: new Map(), cacheLookupMs: 0, downloadMs: 0, verifyMs: 0, bytesDownloaded: 0, bytesFromCache: 0 };
@@ -140,6 +142,7 @@ export class ArtifactCache {
           restored++;
         }
         out.files.set(file.url, bytes);
+        options.verified?.(file, bytes);
         out.bytesFromCache += bytes.length;
         continue;
       }
@@ -182,6 +185,7 @@ export class ArtifactCache {
         await this.store(cache, file, bytes);
         bytesDone += bytes.length;
         out.files.set(file.url, bytes);
+        options.verified?.(file, bytes);
         out.bytesDownloaded += bytes.length;
       }
       emit({

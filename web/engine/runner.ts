@@ -3,7 +3,6 @@ import type { ChatMessage, ManifestModel, ToolSpec } from "../../src/protocol/in
 import { GarbledLogits } from "./garbled-logits.ts";
 import { type CausalLM, greedyTurn, type Tokenizer } from "./greedy-turn.ts";
 import type { EngineFault, Rung } from "./messages.ts";
-import type { RuntimeSource } from "./runtime-source.ts";
 import { type VocabBytes, vocabBytes } from "./vocab.ts";
 
 /** Streamed text leaves the worker at most once a frame (60 Hz): a page cannot show it more often. */
@@ -18,25 +17,11 @@ export interface Generation {
   firstTokenMs: number;
 }
 
-/** ORT fetches a wasm given by URL with `fetch(url)`: while set, that one URL is answered here. */
-let wasmEntry: { url: string; response: () => Promise<Response> } | null = null;
-const networkFetch = globalThis.fetch.bind(globalThis);
-globalThis.fetch = (input, init) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  return wasmEntry && url === wasmEntry.url ? wasmEntry.response() : networkFetch(input, init);
-};
-
 /**
- * Points transformers.js at verified bytes only: model files come from `files` (keyed by their
- * path inside the model folder), ORT's wasm from `runtime` (null once ORT holds its instance: it
- * keeps it for the worker's life); nothing is fetched by the library.
+ * Points transformers.js at verified model files only, keyed by their path inside the model folder;
+ * ORT is already up on verified wasm (ort-runtime.ts). Nothing is fetched by the library.
  */
-export function useVerifiedArtifacts(
-  modelId: string,
-  modelBase: string,
-  files: Map<string, Uint8Array>,
-  runtime: RuntimeSource | null,
-): void {
+function useVerifiedModel(modelId: string, modelBase: string, files: ReadonlyMap<string, Uint8Array>): void {
   // "Local" is our own origin; every pinned file is answered by `customCache` before any fetch.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -57,13 +42,6 @@ export function useVerifiedArtifacts(
       // Our cache already holds the verified file; the library's copy would be unverified.
     },
   };
-  const wasm = env.backends.onnx.wasm!;
-  // Without an mjs path the bundled ORT uses its embedded factory; transformers.js's default (a CDN) is unreachable.
-  wasm.wasmBinary = runtime?.kind === "bytes" ? runtime.wasm.slice().buffer : undefined;
-  wasm.wasmPaths = runtime?.kind === "entry" ? { wasm: runtime.url } : undefined;
-  wasmEntry = runtime?.kind === "entry" ? runtime : null;
-  // One thread: ORT's pthreads would re-run this bundled worker script (decisions/0005).
-  wasm.numThreads = 1;
 }
 
 export class ModelRunner {
@@ -76,14 +54,21 @@ export class ModelRunner {
     private readonly model: CausalLM,
   ) {}
 
-  static async load(manifestModel: ManifestModel, rung: Rung): Promise<ModelRunner> {
+  /** `files`: the verified model files by path inside `modelBase`; not held once the session is built. */
+  static async load(
+    manifestModel: ManifestModel,
+    rung: Rung,
+    modelBase: string,
+    files: ReadonlyMap<string, Uint8Array>,
+  ): Promise<ModelRunner> {
+    useVerifiedModel(manifestModel.id, modelBase, files);
     try {
       const tokenizer = await AutoTokenizer.from_pretrained(manifestModel.id);
       const model = await AutoModelForCausalLM.from_pretrained(manifestModel.id, { device: rung.backend, dtype: rung.dtype });
       return new ModelRunner(rung, tokenizer, model);
     } finally {
-      // ORT has its instance now (or failed to start): the runtime URL goes back to the network.
-      wasmEntry = null;
+      // The session has its own copy: the verified bytes may go (an idle unload then frees them).
+      useVerifiedModel(manifestModel.id, modelBase, new Map());
     }
   }
 

@@ -1,14 +1,15 @@
 import { type ChatMessage, type ManifestModel, modelPin, type RuntimeManifest, type ToolSpec } from "../../src/protocol/index.ts";
-import { ArtifactCache, type CacheEvent } from "../cache/artifact-cache.ts";
+import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
 import { wasmHeapBytes } from "./heap-meter.ts";
 import { canStepDown, planLadder, rungName, rungsAfter } from "./ladder.ts";
 import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
+import { startRuntime } from "./ort-runtime.ts";
 import { MeasuredPeaks } from "./peak-memory.ts";
 import { Pins, type RuntimeBuild } from "./pins.ts";
-import { ModelRunner, TRANSFORMERS_VERSION, useVerifiedArtifacts } from "./runner.ts";
-import { type RuntimeSource, runtimeSource } from "./runtime-source.ts";
+import { ModelRunner, TRANSFORMERS_VERSION } from "./runner.ts";
+import { runtimeSource } from "./runtime-source.ts";
 
 export interface EngineSink {
   cache(event: CacheEvent): void;
@@ -28,7 +29,8 @@ export class WorkerEngine {
   private runner: ModelRunner | null = null;
   private loaded: LoadedModel | null = null;
   private unreportedColdStart = false;
-  private ortReady = false;
+  /** ORT starting or up on its verified runtime (ort-runtime.ts); null until a load starts it. */
+  private runtimeStart: Promise<void> | null = null;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private fallbacks: string[] = [];
 
@@ -116,7 +118,9 @@ export class WorkerEngine {
     trigger: "chosen" | "page" | "step",
   ): Promise<LoadedModel> {
     const files = this.pins.modelFiles(model, rung);
-    const wanted = [...files.values(), ...(this.ortReady ? [] : this.pins.runtimeFiles(runtime))];
+    // The runtime's files first: ORT starts on them while the model's are read or downloaded.
+    const parts = this.runtimeStart ? [] : this.pins.runtimeFiles(runtime);
+    const wanted = [...parts, ...files.values()];
     if (trigger !== "chosen" && (this.options.download ?? "ask") === "ask") {
       const plan = await this.cache.plan(wanted);
       if (plan.files > 0) {
@@ -127,20 +131,26 @@ export class WorkerEngine {
       }
     }
     const evicted = trigger === "step" ? "fail" : "download";
-    const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event), { evicted });
-    let verifyMs = loaded.verifyMs;
-    const byPath = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
-    let source: RuntimeSource | null = null;
-    if (!this.ortReady) {
-      const started = performance.now();
-      source = await runtimeSource(runtime, this.pins.runtimeFiles(runtime), loaded.files, (file) => this.cache.entry(file));
-      verifyMs += performance.now() - started;
-    }
-    useVerifiedArtifacts(model.id, this.pins.url("/models/"), byPath, source);
+    const runtimeBytes = new Map<string, Uint8Array>();
+    let started = this.runtimeStart;
+    const verified = (file: PinnedFile, bytes: Uint8Array) => {
+      if (!parts.includes(file)) return;
+      runtimeBytes.set(file.url, bytes);
+      if (runtimeBytes.size < parts.length) return;
+      // Once per worker (ORT keeps its instance); a start that failed is tried again by the next load.
+      const start = runtimeSource(runtime, parts, runtimeBytes, (f) => this.cache.entry(f)).then(startRuntime);
+      started = this.runtimeStart = start.catch((error: unknown) => {
+        this.runtimeStart = null;
+        throw error;
+      });
+      started.catch(() => undefined); // a load failing meanwhile leaves it running
+    };
+    const loaded = await this.cache.load(wanted, (event) => this.sink.cache(event), { evicted, verified });
     const compileStarted = performance.now();
-    const runner = await ModelRunner.load(model, rung);
+    await started;
+    const verifiedModel = new Map([...files].map(([path, file]) => [path, loaded.files.get(file.url)!]));
+    const runner = await ModelRunner.load(model, rung, this.pins.url("/models/"), verifiedModel);
     const compileMs = performance.now() - compileStarted;
-    this.ortReady = true;
     const warmupStarted = performance.now();
     try {
       await runner.generate([{ role: "user", content: "hi" }], 1, [], () => undefined);
@@ -160,7 +170,7 @@ export class WorkerEngine {
         connectMs: 0, // the client, which owns the socket, fills this in
         cacheLookupMs: loaded.cacheLookupMs,
         downloadMs: loaded.downloadMs,
-        verifyMs,
+        verifyMs: loaded.verifyMs,
         compileMs,
         warmupMs,
         firstTokenMs: 0,
