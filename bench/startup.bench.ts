@@ -142,7 +142,15 @@ async function rawVisit(context: BrowserContext, dtype: string): Promise<Visit> 
   return { firstAnswerMs, firstBytes, warmMs };
 }
 
-const paired = (ours: number[], base: number[]) => median(ours.map((value, i) => value / base[i]!));
+/** A timing row: medians of both arms, and the median of the per-round ratios (rounds are paired). */
+const pairedRow = (name: string, base: number[], ours: number[], target: string): BenchRow => ({
+  name,
+  unit: "ms",
+  baseline: median(base),
+  measured: median(ours),
+  ratio: median(ours.map((value, i) => value / base[i]!)),
+  target,
+});
 const MB = 1e6;
 
 test("start-up: first visit, reload and reload after unload, engine vs raw transformers.js", async () => {
@@ -168,39 +176,24 @@ test("start-up: first visit, reload and reload after unload, engine vs raw trans
         measured: median(col(engine, (v) => v.firstBytes)) / MB,
         target: dtype === "q8" ? "engine ≤ 20 MB" : "report",
       },
-      {
-        name: `first visit, wasm ${dtype}: time to the first answer (raw → engine)`,
-        unit: "ms",
-        baseline: median(col(raw, (v) => v.firstAnswerMs)),
-        measured: median(col(engine, (v) => v.firstAnswerMs)),
-        ratio: paired(
-          col(engine, (v) => v.firstAnswerMs),
-          col(raw, (v) => v.firstAnswerMs),
-        ),
-        target: "report",
-      },
-      {
-        name: `warm start, wasm ${dtype} (cache read floor → engine)`,
-        unit: "ms",
-        baseline: median(col(engine, (v) => v.floorMs)),
-        measured: median(warmMs),
-        ratio: paired(
-          warmMs,
-          col(engine, (v) => v.floorMs),
-        ),
-        target: "≤ 1.5",
-      },
-      {
-        name: `warm start, wasm ${dtype} (raw transformers.js → engine)`,
-        unit: "ms",
-        baseline: median(col(raw, (v) => v.warmMs)),
-        measured: median(warmMs),
-        ratio: paired(
-          warmMs,
-          col(raw, (v) => v.warmMs),
-        ),
-        target: "report",
-      },
+      pairedRow(
+        `first visit, wasm ${dtype}: time to the first answer (raw → engine)`,
+        col(raw, (v) => v.firstAnswerMs),
+        col(engine, (v) => v.firstAnswerMs),
+        "report",
+      ),
+      pairedRow(
+        `warm start, wasm ${dtype} (cache read floor → engine)`,
+        col(engine, (v) => v.floorMs),
+        warmMs,
+        "≤ 1.5",
+      ),
+      pairedRow(
+        `warm start, wasm ${dtype} (raw transformers.js → engine)`,
+        col(raw, (v) => v.warmMs),
+        warmMs,
+        "report",
+      ),
       {
         name: `peak memory, wasm ${dtype}: ORT's wasm heap (manifest estimate → measured)`,
         unit: "MB",
@@ -208,17 +201,12 @@ test("start-up: first visit, reload and reload after unload, engine vs raw trans
         measured: median(col(engine, (v) => v.heapBytes)) / MB,
         target: "0.75 – 1.25",
       },
-      {
-        name: `reload after idle unload, wasm ${dtype} (warm start → reload)`,
-        unit: "ms",
-        baseline: median(warmMs),
-        measured: median(col(engine, (v) => v.reloadMs)),
-        ratio: paired(
-          col(engine, (v) => v.reloadMs),
-          warmMs,
-        ),
-        target: "≤ 0.3",
-      },
+      pairedRow(
+        `reload after idle unload, wasm ${dtype} (warm start → reload)`,
+        warmMs,
+        col(engine, (v) => v.reloadMs),
+        "≤ 0.3",
+      ),
     );
     const phases = (c: ColdStart) =>
       `lookup ${c.cacheLookupMs.toFixed(0)} + verify ${c.verifyMs.toFixed(0)} + compile ${c.compileMs.toFixed(0)} + warm-up ${c.warmupMs.toFixed(0)}`;
