@@ -95,7 +95,7 @@ class SessionClient implements Client {
     });
     // Another tab of this session queued or delivered a message.
     globalThis.addEventListener?.("storage", (event: StorageEvent) => {
-      if (event.key === this.box.storageKey) this.delivery.otherTabChanged();
+      if (this.box.owns(event.key)) this.delivery.otherTabChanged();
     });
     this.connection = new Connection(options, {
       opened: () => {
