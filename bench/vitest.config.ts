@@ -1,9 +1,18 @@
+import { cpus, platform, release, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { benchWranglerConfig } from "./bench-config.ts";
 
 const root = resolve(import.meta.dirname, "..");
+
+// Every ratio below is from this machine in this run: say which machine that was (once; the
+// config is loaded again by vitest's workers, which inherit the environment).
+if (!process.env.DORMANT_BENCH_MACHINE) {
+  const cpu = cpus();
+  process.env.DORMANT_BENCH_MACHINE = `${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}`;
+  console.log(`bench machine: ${process.env.DORMANT_BENCH_MACHINE}`);
+}
 
 // Benchmarks are never part of `npm test`: they print numbers instead of asserting on time.
 // Server benchmarks run inside workerd against real Durable Object SQLite, like the tests; device
