@@ -41,7 +41,10 @@ export function modelPin(model: ManifestModel, dtype: ModelVariant["dtype"]): st
   return `${model.id}@sha256:${file.sha256}`;
 }
 
-/** web/dist/ort/runtime.json: the inference runtime's wasm, pinned like a model and served in parts. */
+/**
+ * web/dist/ort/runtime.json (and runtime-wasm.json): an inference runtime's wasm, pinned like a
+ * model, served in parts where it is over the asset limit.
+ */
 export interface RuntimeManifest {
   runtime: "onnxruntime-web";
   version: string;
@@ -49,4 +52,9 @@ export interface RuntimeManifest {
   bytes: number;
   sha256: string;
   parts: ManifestFile[];
+}
+
+/** A runtime shipped as one file: its single part is the whole wasm (same digest). */
+export function shippedWhole(runtime: RuntimeManifest): boolean {
+  return runtime.parts.length === 1 && runtime.parts[0]!.sha256 === runtime.sha256;
 }

@@ -8,6 +8,8 @@ import type { DeviceBackend } from "../../src/protocol/index.ts";
  */
 export class MeasuredPeaks {
   private readonly store: UseStore;
+  /** The largest value known per key (read or written): a step whose heap did not grow writes nothing. */
+  private readonly known = new Map<string, number>();
 
   constructor(cacheName: string) {
     this.store = createStore(`${cacheName}-peaks`, "peaks");
@@ -16,7 +18,10 @@ export class MeasuredPeaks {
   /** Keeps the largest heap seen for `pin` on `backend`. */
   async record(pin: string, backend: DeviceBackend, bytes: number): Promise<void> {
     const key = `${backend}|${pin}`;
-    if (bytes > ((await get<number>(key, this.store)) ?? 0)) await set(key, bytes, this.store);
+    if (bytes <= (this.known.get(key) ?? 0)) return;
+    const stored = (await get<number>(key, this.store)) ?? 0;
+    this.known.set(key, Math.max(bytes, stored));
+    if (bytes > stored) await set(key, bytes, this.store);
   }
 
   /** What was measured on `backend` for each of `pins` (dtype → pin), by dtype. */

@@ -1,4 +1,11 @@
-import type { DeviceBackend, ManifestFile, ManifestModel, ModelManifest, RuntimeManifest } from "../../src/protocol/index.ts";
+import {
+  type DeviceBackend,
+  type ManifestFile,
+  type ManifestModel,
+  type ModelManifest,
+  type RuntimeManifest,
+  shippedWhole,
+} from "../../src/protocol/index.ts";
 import type { ArtifactCache, PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import type { Rung } from "./messages.ts";
@@ -67,7 +74,7 @@ export class Pins {
       url: this.url(`/ort/${part.path}`),
       sha256: part.sha256,
       bytes: part.bytes,
-      ...(runtime.parts.length === 1 ? { contentType: "application/wasm" } : {}),
+      ...(shippedWhole(runtime) ? { contentType: "application/wasm" } : {}),
     }));
   }
 }

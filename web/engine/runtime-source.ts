@@ -1,4 +1,4 @@
-import { type RuntimeManifest, sha256Hex } from "../../src/protocol/index.ts";
+import { type RuntimeManifest, sha256Hex, shippedWhole } from "../../src/protocol/index.ts";
 import type { PinnedFile } from "../cache/download.ts";
 import { ClientError } from "../errors.ts";
 
@@ -22,7 +22,7 @@ export async function runtimeSource(
   entry: (file: PinnedFile) => Promise<Response | undefined>,
 ): Promise<RuntimeSource> {
   const [only] = parts;
-  if (only && parts.length === 1 && only.sha256 === runtime.sha256) {
+  if (only && shippedWhole(runtime)) {
     const bytes = files.get(only.url)!;
     const fallback = () => new Response(bytes.slice(), { headers: { "content-type": "application/wasm" } });
     return { kind: "entry", url: only.url, response: async () => (await entry(only)) ?? fallback() };
