@@ -11,14 +11,44 @@ const MODEL_FILE = "/models/dormant-agent-tiny/onnx/model.onnx";
 /** The WASM-only runtime, compiled straight from its cache entry (decisions/0014). */
 const RUNTIME_FILE = "/ort/ort-wasm-simd-threaded.wasm";
 
-async function lazyDemo(context: BrowserContext): Promise<DemoPage> {
-  const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&lazy&device=wasm&dtype=fp32`, context);
+const LAZY = "/?fresh&lazy&device=wasm&dtype=fp32";
+
+/**
+ * The demo, its model not loaded yet; with `started`, also its engine worker, as on a page that
+ * finished loading before the network went away (a worker that never loaded is its own test below).
+ */
+async function lazyDemo(context: BrowserContext, started = true): Promise<DemoPage> {
+  const demo = await openDemo(stack.browser, `${stack.server.url}${LAZY}`, context);
   await demo.page.waitForFunction(() => "dormant" in globalThis);
+  if (started) await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.isCached());
   return demo;
 }
 
-/** engine.load() in the page: the loaded model, or the typed error it failed with. */
-const load = (page: Page) =>
+/**
+ * engine.load() in the page: the loaded model, or the typed error it failed with. A load that has
+ * not settled in 120 s fails saying what the engine last reported, instead of a bare test timeout.
+ */
+const load = async (page: Page) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const seen = await page
+        .evaluate(() => {
+          const { engine, engineEvents } = (globalThis as unknown as PageGlobals).dormant;
+          return JSON.stringify({ state: engine.state, events: engineEvents.slice(-12) });
+        })
+        .catch((error: unknown) => String(error));
+      reject(new Error(`engine.load() has not settled after 120 s; the engine last said ${seen}`));
+    }, 120_000);
+  });
+  try {
+    return await Promise.race([loadInPage(page), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const loadInPage = (page: Page) =>
   page.evaluate(async () => {
     const { engine } = (globalThis as unknown as PageGlobals).dormant;
     return engine.load().then(
@@ -136,5 +166,20 @@ test("too little quota: a typed error before any download, and nothing cached", 
   expect(demo.artifactRequests()).toEqual([]);
   expect(await cachedPaths(demo.page)).toEqual([]);
   expect(await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).caches.keys())).not.toContain("dormant-quota-probe");
+  await context.close();
+});
+
+test("an engine worker whose script did not load: the load fails with a typed error at once, and a later load starts a new worker", async () => {
+  const context = await stack.browser.newContext();
+  const worker = /\/assets\/engine-worker-wasm\.js$/;
+  await context.route(worker, (route) => route.abort("internetdisconnected"));
+  const demo = await lazyDemo(context, false);
+  expect(await load(demo.page)).toMatchObject({ ok: false, code: "model_load_failed", message: expect.stringMatching(/could not start/) });
+  const failed = await demo.page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engine.state);
+  expect(failed).toMatchObject({ status: "failed", error: { code: "model_load_failed" } });
+  expect(await demo.page.textContent("#device")).toBe("device failed: the on-device engine could not start");
+  // The network is back: the same page loads the model, in a worker started for this load.
+  await context.unroute(worker);
+  expect(await load(demo.page)).toMatchObject({ ok: true });
   await context.close();
 });

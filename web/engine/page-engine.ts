@@ -40,6 +40,10 @@ export const DEFAULT_ENGINE_OPTIONS = { modelId: "dormant-agent-tiny", device: "
  */
 export class Engine {
   private worker!: Promise<Worker>;
+  /** The options the current worker was started with; set again when a replacement starts. */
+  private spawned!: EngineOptions;
+  /** The worker's script never ran (offline, blocked): the next request starts a fresh one. */
+  private stillborn = false;
   private readonly options: EngineOptions;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<Listener>();
@@ -55,13 +59,36 @@ export class Engine {
 
   /** Requests sent before the worker exists wait for it, in order. */
   private spawn(options: EngineOptions): void {
+    this.spawned = options;
+    this.stillborn = false;
     this.worker = workerEntry(options).then((entry) => {
       const url = new URL(`/assets/${entry}`, new URL(options.baseUrl, location.href));
       const worker = new Worker(workerScript(url), { type: "module", name: "dormant-engine" });
-      worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => this.receive(event.data));
+      let started = false;
+      worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => {
+        started = true;
+        this.receive(event.data);
+      });
+      // A worker whose script did not load never answers: what waits on it would wait forever.
+      worker.addEventListener("error", () => {
+        if (!started) this.failedToStart(worker, url);
+      });
       return worker;
     });
-    void this.request({ type: "configure", options });
+    // Should the worker not start, the requests after this one say so.
+    this.request({ type: "configure", options }).catch(() => undefined);
+  }
+
+  private failedToStart(worker: Worker, url: URL): void {
+    worker.terminate();
+    this.stillborn = true;
+    const error =
+      navigator.onLine === false
+        ? new ClientError("offline", `the on-device engine could not start: this browser is offline and ${url.pathname} did not load`)
+        : new ClientError("model_load_failed", `the on-device engine could not start: ${url.href} did not load`);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.receive({ type: "state", state: { status: "failed", error: error.toJSON() } });
   }
 
   on(listener: Listener): () => void {
@@ -96,6 +123,7 @@ export class Engine {
   }
 
   private request<T>(message: WithoutId<EngineRequest>, onToken?: (text: string) => void): Promise<T> {
+    if (this.stillborn) this.spawn(this.spawned);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...(onToken ? { onToken } : {}) });

@@ -2,6 +2,7 @@ import type { ColdStart } from "../../src/protocol/index.ts";
 import type { CacheEvent } from "../cache/events.ts";
 import type { MessageOrigin } from "../client/transcript.ts";
 import type { EngineEvent, EngineState } from "../engine/messages.ts";
+import type { ClientErrorCode } from "../errors.ts";
 
 /** What the outbox line says: how many messages wait, and why when the session asked us to wait. */
 export function outboxText(waiting: number, busyUntil: number | null): string {
@@ -23,6 +24,17 @@ export function badgeText(origin: MessageOrigin | null): string | null {
   return `device ${id}@${(digest ?? "").slice(0, 12)}${where}`;
 }
 
+/** Why the device failed, in words (the code stays in the state for apps). */
+const FAILURES: Partial<Record<ClientErrorCode, string>> = {
+  offline: "this browser is offline",
+  quota_exceeded: "not enough storage left on this device for the model",
+  integrity_mismatch: "a model file did not match its pinned digest",
+  model_load_failed: "the on-device engine could not start",
+  download_failed: "the model download failed",
+  manifest_invalid: "the model manifest is invalid",
+  cache_cleared: "the model files were removed by the browser",
+};
+
 export function describeState(state: EngineState): string {
   switch (state.status) {
     case "idle":
@@ -35,7 +47,7 @@ export function describeState(state: EngineState): string {
     case "unavailable":
       return `device unavailable: ${state.reason}`;
     case "failed":
-      return `device failed: ${state.error.code}`;
+      return `device failed: ${FAILURES[state.error.code] ?? state.error.code.replaceAll("_", " ")}`;
     case "needs_download":
       return state.returning ? "device: model files removed by the browser" : "device: model not downloaded";
   }
