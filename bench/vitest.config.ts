@@ -31,7 +31,7 @@ export default defineConfig({
         test: {
           name: "workerd",
           root,
-          include: ["bench/journal.bench.ts", "bench/triggers.bench.ts", "bench/server.bench.ts"],
+          include: ["bench/journal.bench.ts", "bench/triggers.bench.ts", "bench/server.bench.ts", "bench/append-parts.bench.ts"],
           testTimeout: 600_000,
         },
       },

@@ -70,7 +70,7 @@ export class AgentSession extends DurableObject<Env> {
       if (after === "settle") await live.loop.settle();
       return value;
     } finally {
-      this.waker.eventDone();
+      this.waker.eventDone(after === "none");
     }
   }
 

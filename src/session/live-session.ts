@@ -78,9 +78,23 @@ export class Waker {
     return this.waking;
   }
 
-  /** After every event; records the wake, and prunes old bookkeeping, after the first one only. */
-  eventDone(): void {
-    if (this.live && this.clock.firstEventDone(this.live.store.wakes)) pruneSession(this.live.store, Date.now());
+  /**
+   * After every event; after the first one only, records the wake and prunes old bookkeeping. After
+   * a `read`, that happens once the answer has left: a write before it would hold the answer until
+   * the write is durable (the output gate), which made waking to a read ~1 ms slower
+   * (decisions/0015); an object evicted within that tick loses the record. After a write, the
+   * answer waits for its own commit anyway, so the record joins it.
+   */
+  eventDone(read: boolean): void {
+    const live = this.live;
+    const record = live && this.clock.firstEvent();
+    if (!live || !record) return;
+    const write = () => {
+      live.store.wakes.record(record);
+      pruneSession(live.store, Date.now());
+    };
+    if (read) setTimeout(write, 0);
+    else write();
   }
 
   private hydrate(trigger: WakeRecord["trigger"]): LiveSession {

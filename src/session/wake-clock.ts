@@ -1,5 +1,4 @@
 import type { WakeRecord } from "../protocol/index.ts";
-import type { Wakes } from "./wakes.ts";
 
 /**
  * Cold-start accounting for one instance: constructor time, hydration (time and rows read), and
@@ -19,11 +18,11 @@ export class WakeClock {
     this.hydrate ??= { ms, rowsRead, trigger };
   }
 
-  /** Call after each handled event; writes the record after the first one only (and says so). */
-  firstEventDone(wakes: Pick<Wakes, "record">): boolean {
-    if (this.recorded || !this.hydrate) return false;
+  /** Call after each handled event: the wake's record after the first one, null after the others. */
+  firstEvent(): WakeRecord | null {
+    if (this.recorded || !this.hydrate) return null;
     this.recorded = true;
-    const record: WakeRecord = {
+    return {
       at: Date.now(),
       trigger: this.hydrate.trigger,
       constructorMs: this.constructorMs,
@@ -31,7 +30,5 @@ export class WakeClock {
       rowsRead: this.hydrate.rowsRead,
       firstEventMs: performance.now() - this.constructedAt,
     };
-    wakes.record(record);
-    return true;
   }
 }
