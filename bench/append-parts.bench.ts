@@ -7,7 +7,7 @@ import { corsForListedOrigins } from "../src/api/origins.ts";
 import { signToken, verifyToken } from "../src/api/tokens.ts";
 import type { SessionCreated } from "../src/protocol/index.ts";
 import type { AgentSession } from "../src/session/agent-session.ts";
-import { type BenchRow, mean, printTable } from "./table.ts";
+import { type BenchRow, mean, reportRows } from "./table.ts";
 
 // Where a POST /events goes, in CPU per call (decisions/0015). workerd's clock moves only across
 // I/O, so a loop of calls between two timer ticks measures their CPU; the server bench has the
@@ -86,7 +86,7 @@ it("where a POST /events goes: CPU of each part against a bare INSERT", async ()
   const rows: BenchRow[] = [...parts]
     .filter(([name]) => name !== "bare INSERT")
     .map(([name, values]) => ({ name, unit: "µs CPU/call", baseline: bare, measured: mean(values), target: "report" }));
-  printTable(
+  reportRows(
     `Where a POST /events goes (CPU per call, ${ROUNDS} rounds × ${CALLS} calls; baseline: one INSERT in its own transaction)`,
     "bare INSERT",
     "part",

@@ -7,7 +7,7 @@ import { defaultTools } from "../src/tools/registry.ts";
 import { launchChromium, openDemo } from "../test/browser/chromium.ts";
 import type { PageGlobals } from "../test/browser/page-globals.ts";
 import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
-import { type BenchRow, mean, median, printTable } from "./table.ts";
+import { type BenchRow, mean, median, reportRows } from "./table.ts";
 
 // A request run 10 answers with the same valid call with and without the tool-call mask (30
 // tokens): the mask row then compares identical token sequences, not two outputs of other lengths
@@ -186,5 +186,5 @@ test("device engine vs raw transformers.js", async () => {
   } finally {
     await browser.close();
   }
-  printTable("On-device engine (headless Chromium, WASM, 1 thread)", "baseline", "measured", rows);
+  reportRows("On-device engine (headless Chromium, WASM, 1 thread)", "baseline", "measured", rows);
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, test } from "vitest";
 import type { LeaseOffer, ServerFrame, SessionCreated } from "../src/protocol/index.ts";
 import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
-import { median, printTable } from "./table.ts";
+import { median, reportRows } from "./table.ts";
 
 const PROMPT = "hello";
 const BLOCKS = 5;
@@ -136,7 +136,7 @@ test("device failure → first hosted token, vs the hosted server's own time to 
   console.log(
     `fixed cost of the fallback path (median fallback − median direct): ${overhead(local)} ms, ${overhead(remote)} ms with the held-back provider`,
   );
-  printTable("Hosted fallback (wrangler dev + local hosted server, loopback)", "direct", "fallback", [
+  reportRows("Hosted fallback (wrangler dev + local hosted server, loopback)", "direct", "fallback", [
     {
       name: "time to first hosted token, local model (median)",
       unit: "ms",

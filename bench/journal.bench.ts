@@ -4,7 +4,7 @@ import { it } from "vitest";
 import { PROTOCOL_VERSION, RUNTIME_VERSION, type SessionCreated } from "../src/protocol/index.ts";
 import { Journal } from "../src/session/journal.ts";
 import { SCHEMA } from "../src/session/schema.ts";
-import { type BenchRow, mean, printTable } from "./table.ts";
+import { type BenchRow, mean, reportRows } from "./table.ts";
 
 const SMALL = 10;
 const LARGE = 10_000;
@@ -122,5 +122,5 @@ async function httpAppend(blocks: number, count: number): Promise<BenchRow> {
 
 it("journal append cost at step 10 vs step 10,000", async () => {
   const rows = [await journalAppend(200, 100), await httpAppend(20, 25)];
-  printTable("Journal append cost (baseline: step 10, same run, alternating blocks)", "step 10", "step 10,000", rows);
+  reportRows("Journal append cost (baseline: step 10, same run, alternating blocks)", "step 10", "step 10,000", rows);
 });

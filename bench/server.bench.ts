@@ -4,7 +4,7 @@ import { getAgentByName } from "agents";
 import { it } from "vitest";
 import { PROTOCOL_VERSION, RUNTIME_VERSION, type SessionCreated, type SessionStats } from "../src/protocol/index.ts";
 import { Journal } from "../src/session/journal.ts";
-import { type BenchRow, mean, median, printTable } from "./table.ts";
+import { type BenchRow, mean, median, reportRows } from "./table.ts";
 import type { BenchEnv } from "./worker.ts";
 
 // The session against bare Durable Objects doing the minimal version of the same work, in one
@@ -263,7 +263,7 @@ it("the session against bare Durable Objects", async () => {
     measured: mean(ours),
     target: "≥ 0.8",
   });
-  printTable("Session vs bare Durable Objects (same workerd run, alternating; ratio = median of pairs)", "bare DO", "session", rows);
+  reportRows("Session vs bare Durable Objects (same workerd run, alternating; ratio = median of pairs)", "bare DO", "session", rows);
 });
 
 it("a conversation appended message by message: ours, a bare DO, and the Cloudflare Agents SDK", async () => {
@@ -274,7 +274,7 @@ it("a conversation appended message by message: ours, a bare DO, and the Cloudfl
     rows.push(...result.rows);
     lines.push(...result.lines);
   }
-  printTable("Conversation append (baseline: a bare DO doing one INSERT, same run, alternating blocks)", "bare DO", "measured", rows);
+  reportRows("Conversation append (baseline: a bare DO doing one INSERT, same run, alternating blocks)", "bare DO", "measured", rows);
   // setState writes its whole state row again on every append: its largest row is what each append writes.
   console.log(lines.join("\n"));
 });

@@ -9,7 +9,7 @@ import { type ChatMessage, type ColdStart, type ModelManifest, renderPrompt } fr
 import type { PageGlobals } from "../test/browser/page-globals.ts";
 import { type DevServer, startDevServer } from "../test/node/dev-server.ts";
 import { networkBytes, visitor } from "./device/visitors.ts";
-import { type BenchRow, median, printTable } from "./table.ts";
+import { type BenchRow, median, reportRows } from "./table.ts";
 
 const ROUNDS = 3;
 const MESSAGES: ChatMessage[] = [{ role: "user", content: "what's 12 times 7?" }];
@@ -215,5 +215,5 @@ test("start-up: first visit, reload and reload after unload, engine vs raw trans
         `${dtype} round ${i}: first visit ${v.firstAnswerMs.toFixed(0)} ms = download ${v.first.downloadMs.toFixed(0)} (${(v.first.bytesDownloaded / MB).toFixed(1)} MB stored) + ${phases(v.first)} + answer (raw ${raw[i]!.firstAnswerMs.toFixed(0)} ms); warm start ${v.warmMs.toFixed(0)} ms = ${phases(v.warm)} (floor: ${(v.floorBytes / MB).toFixed(1)} MB read in ${v.floorMs.toFixed(0)} ms); reload after unload ${v.reloadMs.toFixed(0)} ms = ${phases(v.reload)}; raw warm ${raw[i]!.warmMs.toFixed(0)} ms`,
       );
   }
-  printTable("On-device start-up (headless Chromium, WASM, 1 thread, a disk profile per visitor)", "baseline", "measured", rows);
+  reportRows("On-device start-up (headless Chromium, WASM, 1 thread, a disk profile per visitor)", "baseline", "measured", rows);
 });

@@ -1,4 +1,4 @@
-/** Prints benchmark rows as an aligned table: value at the baseline, value measured, and their ratio. */
+/** One benchmark: value at the baseline, value measured, and their ratio. */
 export interface BenchRow {
   name: string;
   unit: string;
@@ -9,19 +9,36 @@ export interface BenchRow {
   ratio?: number;
 }
 
-export function printTable(title: string, baselineLabel: string, measuredLabel: string, rows: BenchRow[]): void {
-  const header = ["benchmark", "unit", baselineLabel, measuredLabel, "ratio", "target"];
-  const body = rows.map((r) => [
-    r.name,
-    r.unit,
-    r.baseline.toFixed(3),
-    r.measured.toFixed(3),
-    (r.ratio ?? r.measured / r.baseline).toFixed(3),
-    r.target,
+/** Rows measured together against one kind of baseline, under a title that says how. */
+export interface BenchSection {
+  title: string;
+  baselineLabel: string;
+  measuredLabel: string;
+  rows: BenchRow[];
+}
+
+/** How a bench file hands a section to bench/reporter.ts (bench files run in workerd and in Node alike). */
+export const SECTION_LINE = "dormant-bench-section ";
+
+/** Reports rows; the run's reporter prints them in its runtime's one table and keeps them (bench/results/). */
+export function reportRows(title: string, baselineLabel: string, measuredLabel: string, rows: BenchRow[]): void {
+  console.log(SECTION_LINE + JSON.stringify({ title, baselineLabel, measuredLabel, rows } satisfies BenchSection));
+}
+
+function ratioOf(row: BenchRow): number {
+  return row.ratio ?? row.measured / row.baseline;
+}
+
+/** One aligned table of several sections: each opens with a row naming it and its baseline. */
+export function formatTable(sections: BenchSection[]): string {
+  const header = ["benchmark", "unit", "baseline", "measured", "ratio", "target"];
+  const body = sections.flatMap((s) => [
+    [`${s.title}`, "", s.baselineLabel, s.measuredLabel, "", ""],
+    ...s.rows.map((r) => [`  ${r.name}`, r.unit, r.baseline.toFixed(3), r.measured.toFixed(3), ratioOf(r).toFixed(3), r.target]),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log([`\n${title}`, line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n"));
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
 export function mean(values: number[]): number {

@@ -4,7 +4,7 @@ import { it } from "vitest";
 import type { SessionCreated } from "../src/protocol/index.ts";
 import { DEV_HOOK_SECRET } from "../src/triggers/hook-config.ts";
 import { sign } from "../src/triggers/signature.ts";
-import { type BenchRow, mean, median, printTable } from "./table.ts";
+import { type BenchRow, mean, median, reportRows } from "./table.ts";
 
 // Trigger paths against the plain event path, same run, alternating blocks: the signed webhook
 // goes edge → tenant gate → Cloudflare Queue (Miniflare's, max_batch_timeout 1 s) → consumer →
@@ -108,5 +108,5 @@ it("trigger paths vs direct events", async () => {
     measured: mean(queued),
     target: "report",
   });
-  printTable("Trigger paths (baseline: POST /events, same run, alternating)", "direct", "trigger", rows);
+  reportRows("Trigger paths (baseline: POST /events, same run, alternating)", "direct", "trigger", rows);
 });

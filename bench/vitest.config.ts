@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { benchWranglerConfig } from "./bench-config.ts";
+import { BenchReporter } from "./reporter.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -13,6 +14,7 @@ if (!process.env.DORMANT_BENCH_MACHINE) {
   process.env.DORMANT_BENCH_MACHINE = `${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}`;
   console.log(`bench machine: ${process.env.DORMANT_BENCH_MACHINE}`);
 }
+const machine = process.env.DORMANT_BENCH_MACHINE;
 
 // Benchmarks are never part of `npm test`: they print numbers instead of asserting on time.
 // Server benchmarks run inside workerd against real Durable Object SQLite, like the tests; device
@@ -20,7 +22,8 @@ if (!process.env.DORMANT_BENCH_MACHINE) {
 export default defineConfig({
   test: {
     root,
-    reporters: ["default"],
+    // One table per runtime at the end, kept for decisions and the Runtime Decision Record.
+    reporters: [new BenchReporter(machine, resolve(root, "bench/results/latest.json"))],
     silent: false,
     // One benchmark file at a time: the workerd and browser benches would otherwise share 2 cores.
     fileParallelism: false,
