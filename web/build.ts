@@ -1,7 +1,8 @@
 // npm run build: bundles web/ for the browser and lays out web/dist, the Worker's static assets:
 //   /             demo page          /assets/   demo and engine-worker bundles
 //   /models/      manifest + files   /ort/      onnxruntime-web's two wasm builds, each with its manifest
-// and web/package/lib, the SDK an app installs (`npm pack ./web/package`): ESM + .d.ts.
+// and web/package/lib, the SDK an app installs (`npm pack ./web/package`): ESM + .d.ts; then
+// dormant.lock.json, which pins all of it (web/lock.ts).
 
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -11,6 +12,7 @@ import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import type { ModelManifest, RuntimeManifest } from "../src/protocol/index.ts";
+import { keepLock, lockFor } from "./lock.ts";
 
 const ROOT = dirname(import.meta.dirname);
 const OUT = join(ROOT, "web", "dist");
@@ -166,6 +168,8 @@ async function main(): Promise<void> {
     ),
   );
   const written = await sync(out);
+  // `--check-lock` (CI): refuse outputs that differ from the committed lock instead of updating it.
+  await keepLock(ROOT, await lockFor(ROOT, out), process.argv.includes("--check-lock"));
   console.log(`web/dist: ${out.size} files, ${written} written, in ${Math.round(performance.now() - started)} ms (ort ${runtime.version})`);
 }
 

@@ -4,6 +4,7 @@ import {
   eventFingerprint,
   IDEMPOTENCY_KEY_PATTERN,
   type IssuedToken,
+  type JournalEntry,
   parseClientEvent,
   parseConsentDecision,
   parseConsentId,
@@ -13,6 +14,7 @@ import {
   parseTokenRequest,
   requireRecord,
   type SessionCreated,
+  stepEvidence,
 } from "../protocol/index.ts";
 import type { AgentSession } from "../session/agent-session.ts";
 import { CALLER_HEADER, inScope } from "../session/caller.ts";
@@ -54,6 +56,8 @@ function stub(c: Context<AppEnv>): SessionStub {
   if (!id) throw new DormantError("not_found", "no such session");
   return c.env.AGENT_SESSION.get(id) as unknown as SessionStub;
 }
+
+const JOURNAL_PAGE_MAX = 1000;
 
 function intQuery(c: Context, name: string, fallback: number, max: number): number {
   const raw = c.req.query(name);
@@ -135,8 +139,21 @@ sessions.post("/:id/events", async (c) => {
 
 sessions.get("/:id/journal", async (c) => {
   const after = intQuery(c, "after", 0, Number.MAX_SAFE_INTEGER);
-  const limit = Math.max(1, intQuery(c, "limit", 200, 1000));
+  const limit = Math.max(1, intQuery(c, "limit", 200, JOURNAL_PAGE_MAX));
   return c.json(unwrap(await stub(c).readJournal(caller(c), after, limit)));
+});
+
+/** Each step's evidence (evidence.ts), folded from the whole journal, read in pages. */
+sessions.get("/:id/evidence", async (c) => {
+  const session = stub(c);
+  const entries: JournalEntry[] = [];
+  for (let after = 0; ; ) {
+    const page = unwrap(await session.readJournal(caller(c), after, JOURNAL_PAGE_MAX));
+    entries.push(...page.entries);
+    if (page.entries.length < JOURNAL_PAGE_MAX) break;
+    after = page.next;
+  }
+  return c.json({ steps: stepEvidence(entries) });
 });
 
 sessions.get("/:id/ws", requireListedOrigin, async (c) => {

@@ -41,6 +41,13 @@ export function modelPin(model: ManifestModel, dtype: ModelVariant["dtype"]): st
   return `${model.id}@sha256:${file.sha256}`;
 }
 
+/** The files a load of `dtype` uses: all of the model's, less the other variants' ONNX files. */
+export function variantFiles(model: ManifestModel, dtype: ModelVariant["dtype"]): ManifestFile[] {
+  const chosen = model.variants.find((v) => v.dtype === dtype)?.file;
+  const others = new Set(model.variants.map((v) => v.file).filter((file) => file !== chosen));
+  return model.files.filter((file) => !others.has(file.path));
+}
+
 /**
  * web/dist/ort/runtime.json (and runtime-wasm.json): an inference runtime's wasm, pinned like a
  * model, served in parts where it is over the asset limit.

@@ -131,12 +131,14 @@ export class AgentLoop implements InferenceSteps {
     const { store } = this;
     const model = receipt.model;
     const stamp = { model, runtime: runtime as Json, receipt: receipt as unknown as Json };
+    // A hosted step's time to first token (a device's travels in `runtime`).
+    const timing: Record<string, Json> = answer.firstTokenMs === undefined ? {} : { firstTokenMs: answer.firstTokenMs };
     // The rows this step writes say which model computed it, and on which runtime a device ran it.
     const ran = runtime?.versions ? { model, engine: runtime.versions } : { model };
     store.tx(() => {
       this.leases.end(opKey, { status: "committed" });
       if (parsed.kind === "text") {
-        store.append("step.completed", { output: "text", ...stamp }, opKey, ran);
+        store.append("step.completed", { output: "text", ...stamp, ...timing }, opKey, ran);
         const message = { role: "assistant" as const, content: parsed.text };
         store.say("assistant.message", { text: parsed.text, model, receipt: stamp.receipt }, opKey, message, ran);
         this.endTurn();
@@ -144,7 +146,7 @@ export class AgentLoop implements InferenceSteps {
         const call = { role: "assistant" as const, toolCall: parsed.call };
         const entry = store.say(
           "step.completed",
-          { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp },
+          { output: "tool_call", toolCall: parsed.call as unknown as Json, ...stamp, ...timing },
           opKey,
           call,
           ran,

@@ -88,6 +88,8 @@ export class HostedSteps {
     const { opKey } = op;
     const { breakers } = this.deps;
     let called = false;
+    const askedAt = Date.now();
+    let firstTokenAt: number | null = null;
     const work = (async () => {
       try {
         const passage = await breakers.pass(provider.provider);
@@ -104,7 +106,10 @@ export class HostedSteps {
           ...this.steps.prompt(op.attempt),
           maxTokens: HOSTED_MAX_TOKENS,
           signal: controller.signal,
-          onDelta: (text) => this.deps.relay({ type: "step.delta", opKey, text }),
+          onDelta: (text) => {
+            firstTokenAt ??= Date.now();
+            this.deps.relay({ type: "step.delta", opKey, text });
+          },
         });
         if (controller.signal.aborted) return;
         this.running.delete(opKey);
@@ -116,7 +121,8 @@ export class HostedSteps {
           consentId: grant.id,
           policyVersion: store.meta.policy.version,
         };
-        this.steps.completeInference(opKey, leaseId, { holder, output: result.output, receipt, runtime: null });
+        const firstTokenMs = firstTokenAt === null ? null : firstTokenAt - askedAt;
+        this.steps.completeInference(opKey, leaseId, { holder, output: result.output, receipt, runtime: null, firstTokenMs });
       } catch (error) {
         if (controller.signal.aborted) return; // Revoked: the revocation already moved the step.
         this.running.delete(opKey);

@@ -16,6 +16,8 @@ export interface StepAnswer {
   output: string;
   receipt: Receipt;
   runtime: StepRuntime | null;
+  /** A hosted step's time from its request to the first streamed token (a device reports its own in `runtime`). */
+  firstTokenMs?: number | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ConsentGrant, JournalEntry, JournalPage, LeaseOffer, ServerFrame, SessionCreated } from "../../src/protocol/index.ts";
+import type { ConsentGrant } from "../../src/protocol/index.ts";
 import { untilLogged, useDevServer } from "./dev-server.ts";
+import { DeviceSession } from "./device-session.ts";
 
 // The consent gate against npm start's real stack: wrangler dev (workerd, SQLite Durable Object)
 // and the local hosted server (our model on onnxruntime-node), whose request log proves what
@@ -16,76 +17,9 @@ const setFaults = (faults: { failNext?: number; delayMs?: number }) =>
 const hostedRequests = async () =>
   ((await (await fetch(`${stack().hostedUrl}/requests`)).json()) as { requests: unknown[] }).requests.length;
 
-class Session {
-  readonly frames: ServerFrame[] = [];
-  private socket!: WebSocket;
-  private constructor(readonly created: SessionCreated) {}
-
-  static async create(policy: Record<string, unknown>): Promise<Session> {
-    const res = await fetch(`${stack().url}/v1/sessions`, { method: "POST", body: JSON.stringify({ policy }) });
-    expect(res.status).toBe(201);
-    const session = new Session((await res.json()) as SessionCreated);
-    await session.connect();
-    return session;
-  }
-
-  private async connect(): Promise<void> {
-    const { id, token } = this.created;
-    this.socket = new WebSocket(`${stack().url.replace("http", "ws")}/v1/sessions/${id}/ws?token=${encodeURIComponent(token)}`);
-    this.socket.addEventListener("message", (event) => this.frames.push(JSON.parse(String(event.data)) as ServerFrame));
-    await new Promise((resolve, reject) => {
-      this.socket.addEventListener("open", resolve);
-      this.socket.addEventListener("error", reject);
-    });
-    this.send({ type: "hello", role: "device", device: "test-device" });
-  }
-
-  send(frame: Record<string, unknown>): void {
-    this.socket.send(JSON.stringify(frame));
-  }
-
-  api(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = { authorization: `Bearer ${this.created.token}`, "content-type": "application/json" };
-    return fetch(`${stack().url}/v1/sessions/${this.created.id}${path}`, { ...init, headers });
-  }
-
-  async journal(): Promise<JournalEntry[]> {
-    return ((await (await this.api("/journal?limit=1000")).json()) as JournalPage).entries;
-  }
-
-  entry(type: string, after = 0): Promise<JournalEntry> {
-    return until(async () => (await this.journal()).find((e) => e.type === type && e.seq > after), type);
-  }
-
-  offers(): LeaseOffer[] {
-    return this.frames.filter((f): f is LeaseOffer => f.type === "lease.offer");
-  }
-
-  /** A user turn whose first step the device cannot serve: the cache was cleared. */
-  async turnOnUnavailableDevice(text: string): Promise<string> {
-    const before = this.offers().length;
-    this.send({ type: "user.message", text });
-    const offer = await until(() => this.offers()[before], "a lease offer");
-    this.send({
-      type: "step.fail",
-      opKey: offer.opKey,
-      leaseId: offer.leaseId,
-      code: "device_unavailable",
-      message: "cache gone",
-      retryable: false,
-      reason: "cache_cleared",
-    });
-    return offer.opKey;
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
 describe("hosted inference needs the policy and a recorded consent", () => {
   it("asks with the reason; refuses a hosted run without a grant; Allow once answers hosted for this turn only", async () => {
-    const session = await Session.create({ hosted: "ask", providers: ["local"] });
+    const session = await DeviceSession.create(stack(), { hosted: "ask", providers: ["local"] });
     const logBefore = await hostedRequests();
     const opKey = await session.turnOnUnavailableDevice("what is 12 * 7?");
     const requested = await session.entry("consent.requested");
@@ -135,7 +69,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
   }, 120_000);
 
   it("Not now sends nothing and the step completes on the device once it recovers", async () => {
-    const session = await Session.create({ hosted: "ask" });
+    const session = await DeviceSession.create(stack(), { hosted: "ask" });
     const logBefore = await hostedRequests();
     const opKey = await session.turnOnUnavailableDevice("hello");
     await session.entry("consent.requested");
@@ -157,7 +91,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
   }, 60_000);
 
   it("revoking the session grant stops hosted use at once; the next turn asks again", async () => {
-    const session = await Session.create({ hosted: "ask" });
+    const session = await DeviceSession.create(stack(), { hosted: "ask" });
     const opKey = await session.turnOnUnavailableDevice("hi there");
     await session.entry("consent.requested");
     const granted = await session.api(`/operations/${opKey}/consent`, { method: "POST", body: JSON.stringify({ decision: "session" }) });
@@ -182,7 +116,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
   }, 60_000);
 
   it("revoking aborts a hosted step in flight: no answer lands, the step waits for a device", async () => {
-    const session = await Session.create({ hosted: "ask" });
+    const session = await DeviceSession.create(stack(), { hosted: "ask" });
     const opKey = await session.turnOnUnavailableDevice("hello");
     await session.entry("consent.requested");
     await setFaults({ delayMs: 2000 });
@@ -213,7 +147,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
   }, 60_000);
 
   it("a failing provider is retried (before its first byte, then as a new attempt) and the turn completes", async () => {
-    const session = await Session.create({ hosted: "allow" });
+    const session = await DeviceSession.create(stack(), { hosted: "allow" });
     const logBefore = await hostedRequests();
     await setFaults({ failNext: 2 });
     // A one-step turn, so the request count below is the retries' alone: the model answers a greeting in words.
@@ -240,7 +174,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
   }, 60_000);
 
   it("a step whose context holds tool results never goes hosted when the policy allows only messages", async () => {
-    const session = await Session.create({ hosted: "allow", dataClasses: ["messages"] });
+    const session = await DeviceSession.create(stack(), { hosted: "allow", dataClasses: ["messages"] });
     const logBefore = await hostedRequests();
     session.send({ type: "user.message", text: "what is 6 * 7?" });
     const offer = await until(() => session.offers()[0], "a lease offer");
@@ -271,7 +205,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
   }, 60_000);
 
   it("policy never: no consent is offered and none can be given", async () => {
-    const session = await Session.create({ hosted: "never" });
+    const session = await DeviceSession.create(stack(), { hosted: "never" });
     const logBefore = await hostedRequests();
     const opKey = await session.turnOnUnavailableDevice("hi");
     await session.entry("device.unavailable");

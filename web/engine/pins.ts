@@ -5,6 +5,7 @@ import {
   type ModelManifest,
   type RuntimeManifest,
   shippedWhole,
+  variantFiles,
 } from "../../src/protocol/index.ts";
 import type { ArtifactCache, PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
@@ -58,14 +59,7 @@ export class Pins {
   }
 
   modelFiles(model: ManifestModel, rung: Rung): Map<string, PinnedFile> {
-    const variantFiles = new Set(model.variants.map((v) => v.file));
-    const chosen = model.variants.find((v) => v.dtype === rung.dtype)?.file;
-    const files = new Map<string, PinnedFile>();
-    for (const file of model.files) {
-      if (variantFiles.has(file.path) && file.path !== chosen) continue;
-      files.set(file.path, this.pinned(model, file));
-    }
-    return files;
+    return new Map(variantFiles(model, rung.dtype).map((file) => [file.path, this.pinned(model, file)]));
   }
 
   /** A runtime shipped whole is stored as wasm, so it can be compiled straight from the cache. */
