@@ -1,3 +1,4 @@
+import { HOSTED_PREFIX } from "./consent.ts";
 import type { ColdStart, StepRuntime } from "./device.ts";
 import type { JournalEntry } from "./journal.ts";
 import type { OperationStatus } from "./operations.ts";
@@ -69,7 +70,7 @@ function fold(opKey: string, rows: JournalEntry[]): StepEvidence {
   const runtime = field(answered, "runtime") as StepRuntime | null | undefined;
   const receipt = field(answered, "receipt");
   const holder = kind === "tool" ? "session" : text(field(taken, "holder"));
-  const ranOn = kind === "tool" ? "session" : holder === null ? null : holder.startsWith("hosted:") ? "hosted" : "device";
+  const ranOn = kind === "tool" ? "session" : holder === null ? null : holder.startsWith(HOSTED_PREFIX) ? "hosted" : "device";
   const stamp = (answered ?? last ?? rows[0]!).stamp;
   const since = (entry: JournalEntry | undefined) => (scheduled && entry ? entry.at - scheduled.at : null);
   return {

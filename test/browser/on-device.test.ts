@@ -36,6 +36,11 @@ describe("on-device turn on WASM", () => {
     const badge = await demo.page.locator("#messages li.assistant .badge").last().textContent();
     expect(badge).toContain(`dormant-agent-tiny@${pin.split("@sha256:")[1]!.slice(0, 12)}`);
     expect(badge).toContain("wasm/fp32");
+    // And how it ran, folded from the journal like GET …/evidence: where, on what, under which policy, how long, how it ended.
+    const how = await demo.page.locator(`#messages li.assistant[data-seq="${answer!.seq}"] [part=evidence] span`).textContent();
+    expect(how).toMatch(
+      /^ran on a device \(wasm\/fp32\) · model dormant-agent-tiny@[0-9a-f]{12} · policy@1 · waited \d+ ms, done after \d+ ms(, model load \d+ ms, first token \d+ ms)? · committed$/,
+    );
     const progress = (await engineEvents(demo.page)).flatMap((e) => (e.type === "cache" && e.event.type === "progress" ? [e.event] : []));
     expect(progress.at(-1)).toMatchObject({ filesDone: progress.at(-1)!.filesTotal });
     expect(progress.at(-1)!.bytesDone).toBe(progress.at(-1)!.bytesTotal);

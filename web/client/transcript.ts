@@ -1,4 +1,12 @@
-import { HOSTED_PREFIX, type JournalEntry, type Json, type Receipt, type StepRuntime } from "../../src/protocol/index.ts";
+import {
+  HOSTED_PREFIX,
+  type JournalEntry,
+  type Json,
+  type Receipt,
+  type StepEvidence,
+  type StepRuntime,
+  stepEvidence,
+} from "../../src/protocol/index.ts";
 
 /** Where a message was computed: the badge every assistant message carries. */
 export type MessageOrigin =
@@ -15,6 +23,8 @@ export interface TranscriptMessage {
   text: string;
   opKey: string | null;
   origin: MessageOrigin | null;
+  /** For an answer or a tool result: how its step ran, from the journal (evidence.ts). */
+  evidence?: StepEvidence;
 }
 
 const field = (payload: Json, key: string): Json | undefined =>
@@ -53,6 +63,8 @@ export class Transcript {
   private readonly runtimes = new Map<string, StepRuntime | null>();
   /** trigger.received / schedule.fired rows by seq: the user turn they start names them. */
   private readonly triggers = new Map<number, MessageOrigin>();
+  /** Each step's journal rows so far, by opKey: what its evidence is folded from. */
+  private readonly steps = new Map<string, JournalEntry[]>();
   private seen = 0;
 
   /** Returns the messages this batch added. */
@@ -61,13 +73,21 @@ export class Transcript {
     for (const entry of entries) {
       if (entry.seq <= this.seen) continue;
       this.seen = entry.seq;
-      const message = this.fold(entry);
+      if (entry.opKey !== null && entry.type.startsWith("step."))
+        this.steps.set(entry.opKey, [...(this.steps.get(entry.opKey) ?? []), entry]);
+      const message = this.withEvidence(this.fold(entry));
       if (message) {
         this.messages.push(message);
         added.push(message);
       }
     }
     return added;
+  }
+
+  private withEvidence(message: TranscriptMessage | null): TranscriptMessage | null {
+    if (!message || message.role === "user" || message.opKey === null) return message;
+    const [evidence] = stepEvidence(this.steps.get(message.opKey) ?? []);
+    return evidence ? { ...message, evidence } : message;
   }
 
   private fold(entry: JournalEntry): TranscriptMessage | null {

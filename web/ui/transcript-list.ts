@@ -1,5 +1,5 @@
 import type { TranscriptMessage } from "../client/transcript.ts";
-import { badgeText } from "./view.ts";
+import { badgeText, evidenceText } from "./view.ts";
 
 /**
  * Appends a journaled message to `list` (an <ol>), replacing its streamed draft, with a badge that
@@ -20,6 +20,14 @@ export function renderMessage(list: HTMLElement, message: TranscriptMessage): vo
     span.dataset.origin = message.origin?.kind ?? "";
     span.textContent = badge;
     item.append(span);
+  }
+  if (message.evidence) {
+    // Where and how this step ran, for anyone reviewing the conversation (GET …/evidence has all steps).
+    const details = document.createElement("details");
+    details.setAttribute("part", "evidence");
+    const summary = Object.assign(document.createElement("summary"), { textContent: "how this ran" });
+    details.append(summary, Object.assign(document.createElement("span"), { textContent: evidenceText(message.evidence) }));
+    item.append(details);
   }
   list.append(item);
 }

@@ -1,4 +1,4 @@
-import type { ColdStart } from "../../src/protocol/index.ts";
+import type { ColdStart, StepEvidence } from "../../src/protocol/index.ts";
 import type { CacheEvent } from "../cache/events.ts";
 import type { MessageOrigin } from "../client/transcript.ts";
 import type { EngineEvent, EngineState } from "../engine/messages.ts";
@@ -22,6 +22,36 @@ export function badgeText(origin: MessageOrigin | null): string | null {
   const [id, digest] = origin.model.split("@sha256:");
   const where = origin.backend ? ` · ${origin.backend}/${origin.dtype}` : "";
   return `device ${id}@${(digest ?? "").slice(0, 12)}${where}`;
+}
+
+const shortPin = (model: string) => model.replace(/@sha256:([0-9a-f]{12})[0-9a-f]*/, "@$1");
+
+/** How a step ran, in one line a reviewer reads: where, on what, under which policy and consent, how long, how it ended. */
+export function evidenceText(e: StepEvidence): string {
+  const where =
+    e.ranOn === "session"
+      ? `ran in the session (${e.tool ?? "tool"})`
+      : e.ranOn === "hosted"
+        ? `ran hosted (${(e.holder ?? "").replace("hosted:", "")})`
+        : `ran on a device${e.backend ? ` (${e.backend}/${e.dtype})` : ""}`;
+  const t = e.timings;
+  const times = [
+    t.queuedMs === null ? null : `waited ${t.queuedMs} ms`,
+    t.totalMs === null ? null : `done after ${t.totalMs} ms`,
+    t.coldStartMs === null ? null : `model load ${Math.round(t.coldStartMs)} ms`,
+    t.firstTokenMs === null ? null : `first token ${Math.round(t.firstTokenMs)} ms`,
+  ].filter(Boolean);
+  return [
+    where,
+    e.model ? `model ${shortPin(e.model)}` : null,
+    e.policy,
+    e.consentId ? `consent ${e.consentId.slice(0, 8)}` : e.ranOn === "hosted" ? "no consent recorded" : null,
+    times.join(", "),
+    e.attempts > 1 ? `${e.attempts} attempts` : null,
+    e.status.replace("_", " "),
+  ]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 /** Why the device failed, in words (the code stays in the state for apps). */
