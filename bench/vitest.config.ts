@@ -34,7 +34,13 @@ export default defineConfig({
         test: {
           name: "workerd",
           root,
-          include: ["bench/journal.bench.ts", "bench/triggers.bench.ts", "bench/server.bench.ts", "bench/append-parts.bench.ts"],
+          include: [
+            "bench/journal.bench.ts",
+            "bench/triggers.bench.ts",
+            "bench/server.bench.ts",
+            "bench/conversation.bench.ts",
+            "bench/append-parts.bench.ts",
+          ],
           testTimeout: 600_000,
         },
       },

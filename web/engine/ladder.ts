@@ -15,7 +15,7 @@ export interface DeviceCapabilities {
 }
 
 /** The largest share of the device's memory one model may plan to use. */
-const MEMORY_SHARE = 0.25;
+export const MEMORY_SHARE = 0.25;
 
 /**
  * Every way to run the model that fits (memory budget, adapter limits, free storage), best first:
