@@ -34,7 +34,7 @@ type Output = Map<string, Uint8Array>;
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const text = (value: string) => new TextEncoder().encode(value);
 
-async function bundle(out: Output): Promise<void> {
+async function bundle(out: Output): Promise<Record<string, string>> {
   const common = {
     absWorkingDir: ROOT,
     outdir: join(OUT, "assets"),
@@ -46,8 +46,11 @@ async function bundle(out: Output): Promise<void> {
     logLevel: "warning",
     write: false,
   } as const;
-  const results = await Promise.all([
-    build({ ...common, entryPoints: { demo: "web/demo/main.ts", "engine-worker": "web/engine/worker.ts" } }),
+  const keep = (result: { outputFiles: { path: string; contents: Uint8Array }[] }) => {
+    for (const file of result.outputFiles) out.set(relative(OUT, file.path), file.contents);
+  };
+  const workers = await Promise.all([
+    build({ ...common, entryPoints: { "engine-worker": "web/engine/worker.ts" } }),
     build({
       ...common,
       // bench-raw-worker: plain transformers.js, the baseline `npm run bench` compares our engine with.
@@ -55,14 +58,21 @@ async function bundle(out: Output): Promise<void> {
       alias: { [RUNTIMES.webgpu.ort]: RUNTIMES.wasm.ort },
     }),
   ]);
-  for (const file of results.flatMap((r) => r.outputFiles)) out.set(relative(OUT, file.path), file.contents);
+  workers.forEach(keep);
+  // The page checks the worker's code against these before it runs it (web/engine/worker-code.ts).
+  const pins = Object.fromEntries(["engine-worker.js", "engine-worker-wasm.js"].map((name) => [name, sha256(out.get(`assets/${name}`)!)]));
+  keep(await build({ ...common, entryPoints: { demo: "web/demo/main.ts" }, define: workerPins(pins) }));
+  return pins;
 }
+
+/** esbuild `define` for the engine workers' digests (web/engine/worker-code.ts). */
+const workerPins = (pins: Record<string, string>) => ({ __DORMANT_ENGINE_WORKERS__: JSON.stringify(pins) });
 
 /**
  * The package's code: the headless SDK and the element (code they share goes to a chunk), and its
  * types from tsc. No assets: the engine, model and runtime files stay on the asset origin (decisions/0010).
  */
-async function library(): Promise<void> {
+async function library(pins: Record<string, string>): Promise<void> {
   const lib = join(ROOT, "web", "package", "lib");
   await rm(lib, { recursive: true, force: true });
   await build({
@@ -75,6 +85,7 @@ async function library(): Promise<void> {
     platform: "browser",
     target: "es2022",
     logLevel: "warning",
+    define: workerPins(pins),
   });
   await promisify(execFile)(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "web", "tsconfig.lib.json")]);
 }
@@ -131,7 +142,7 @@ async function sync(out: Output): Promise<number> {
 async function main(): Promise<void> {
   const started = performance.now();
   const out: Output = new Map();
-  await Promise.all([bundle(out), library()]);
+  await library(await bundle(out));
   const runtime = await ortRuntime(out, RUNTIMES.webgpu);
   await ortRuntime(out, RUNTIMES.wasm);
   out.set("index.html", await readFile(join(ROOT, "web", "demo", "index.html")));

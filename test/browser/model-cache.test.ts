@@ -183,3 +183,23 @@ test("an engine worker whose script did not load: the load fails with a typed er
   expect(await load(demo.page)).toMatchObject({ ok: true });
   await context.close();
 });
+
+test("an engine bundle on the asset origin that differs from the page's pin is refused before it runs", async () => {
+  const context = await stack.browser.newContext();
+  const worker = /\/assets\/engine-worker-wasm\.js$/;
+  // The same bundle with one statement added, as a compromised or stale asset origin would serve it.
+  await context.route(worker, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: Buffer.concat([await response.body(), Buffer.from("\n;globalThis.changed = true;\n")]) });
+  });
+  const demo = await lazyDemo(context, false);
+  expect(await load(demo.page)).toMatchObject({
+    ok: false,
+    code: "integrity_mismatch",
+    message: expect.stringMatching(/is not the one this page was built with/),
+  });
+  expect(demo.page.workers()).toEqual([]);
+  expect(demo.artifactRequests()).toEqual([]);
+  expect(await demo.page.textContent("#device")).toBe("device failed: a downloaded file did not match its pinned digest");
+  await context.close();
+});

@@ -4,21 +4,11 @@ import { type GpuLike, probeWebGpu } from "./capabilities.ts";
 import { HeldModel } from "./held-model.ts";
 import { rungName } from "./ladder.ts";
 import type { EngineEvent, EngineFault, EngineOptions, EngineRequest, EngineState, GenerateResult, LoadedModel } from "./messages.ts";
+import { verifiedWorkerUrl } from "./worker-code.ts";
 
 type Listener = (event: EngineEvent) => void;
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onToken?: (text: string) => void };
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
-
-/**
- * A page may only start a worker from its own origin. When the engine's assets live on another
- * origin (an app embedding dormant), a same-origin blob imports the engine module from there, so the
- * app copies nothing and always runs the worker that matches the assets (decisions/0010). The asset
- * origin answers that import with CORS (web/build.ts writes the headers).
- */
-function workerScript(url: URL): URL | string {
-  if (url.origin === location.origin) return url;
-  return URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: "text/javascript" }));
-}
 
 /**
  * The worker bundle to start: ORT's WASM-only build where WebGPU will not be used (its probe is the
@@ -61,31 +51,34 @@ export class Engine {
   private spawn(options: EngineOptions): void {
     this.spawned = options;
     this.stillborn = false;
-    this.worker = workerEntry(options).then((entry) => {
+    const worker = workerEntry(options).then(async (entry) => {
       const url = new URL(`/assets/${entry}`, new URL(options.baseUrl, location.href));
-      const worker = new Worker(workerScript(url), { type: "module", name: "dormant-engine" });
+      const worker = new Worker(await verifiedWorkerUrl(url), { type: "module", name: "dormant-engine" });
       let started = false;
       worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => {
         started = true;
         this.receive(event.data);
       });
-      // A worker whose script did not load never answers: what waits on it would wait forever.
-      worker.addEventListener("error", () => {
-        if (!started) this.failedToStart(worker, url);
+      // A worker that failed before it could answer never will: what waits on it would wait forever.
+      worker.addEventListener("error", (event) => {
+        if (!started)
+          this.failedToStart(
+            new ClientError("model_load_failed", `the on-device engine could not start: ${event.message || url.href}`),
+            worker,
+          );
       });
       return worker;
     });
+    // Its code unreachable or not the pinned bundle: nothing was run.
+    worker.catch((error: unknown) => this.failedToStart(toClientError(error, "model_load_failed")));
+    this.worker = worker;
     // Should the worker not start, the requests after this one say so.
     this.request({ type: "configure", options }).catch(() => undefined);
   }
 
-  private failedToStart(worker: Worker, url: URL): void {
-    worker.terminate();
+  private failedToStart(error: ClientError, worker?: Worker): void {
+    worker?.terminate();
     this.stillborn = true;
-    const error =
-      navigator.onLine === false
-        ? new ClientError("offline", `the on-device engine could not start: this browser is offline and ${url.pathname} did not load`)
-        : new ClientError("model_load_failed", `the on-device engine could not start: ${url.href} did not load`);
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     this.receive({ type: "state", state: { status: "failed", error: error.toJSON() } });
@@ -127,7 +120,8 @@ export class Engine {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, ...(onToken ? { onToken } : {}) });
-      void this.worker.then((worker) => worker.postMessage({ ...message, id } as EngineRequest));
+      // A worker that never started rejects this request through failedToStart.
+      this.worker.then((worker) => worker.postMessage({ ...message, id } as EngineRequest)).catch(() => undefined);
     });
   }
 
@@ -176,7 +170,7 @@ export class Engine {
   }
 
   private terminateWorker(reason: Error): void {
-    void this.worker.then((worker) => worker.terminate());
+    this.worker.then((worker) => worker.terminate()).catch(() => undefined);
     for (const pending of this.pending.values()) pending.reject(reason);
     this.pending.clear();
   }

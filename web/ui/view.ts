@@ -58,7 +58,7 @@ export function evidenceText(e: StepEvidence): string {
 const FAILURES: Partial<Record<ClientErrorCode, string>> = {
   offline: "this browser is offline",
   quota_exceeded: "not enough storage left on this device for the model",
-  integrity_mismatch: "a model file did not match its pinned digest",
+  integrity_mismatch: "a downloaded file did not match its pinned digest",
   model_load_failed: "the on-device engine could not start",
   download_failed: "the model download failed",
   manifest_invalid: "the model manifest is invalid",
