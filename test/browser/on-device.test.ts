@@ -39,7 +39,7 @@ describe("on-device turn on WASM", () => {
     // And how it ran, folded from the journal like GET …/evidence: where, on what, under which policy, how long, how it ended.
     const how = await demo.page.locator(`#messages li.assistant[data-seq="${answer!.seq}"] [part=evidence] span`).textContent();
     expect(how).toMatch(
-      /^ran on a device \(wasm\/fp32\) · model dormant-agent-tiny@[0-9a-f]{12} · policy@1 · waited \d+ ms, done after \d+ ms(, model load \d+ ms, first token \d+ ms)? · committed$/,
+      /^ran on a device \(wasm\/fp32\) · model dormant-agent-tiny@[0-9a-f]{12} · policy@1 · waited \d+ ms, done after \d+ ms(, first step after a \d+ ms model load, first token \d+ ms)? · committed$/,
     );
     const progress = (await engineEvents(demo.page)).flatMap((e) => (e.type === "cache" && e.event.type === "progress" ? [e.event] : []));
     expect(progress.at(-1)).toMatchObject({ filesDone: progress.at(-1)!.filesTotal });

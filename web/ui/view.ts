@@ -38,7 +38,7 @@ export function evidenceText(e: StepEvidence): string {
   const times = [
     t.queuedMs === null ? null : `waited ${t.queuedMs} ms`,
     t.totalMs === null ? null : `done after ${t.totalMs} ms`,
-    t.coldStartMs === null ? null : `model load ${Math.round(t.coldStartMs)} ms`,
+    t.coldStartMs === null ? null : `first step after a ${Math.round(t.coldStartMs)} ms model load`,
     t.firstTokenMs === null ? null : `first token ${Math.round(t.firstTokenMs)} ms`,
   ].filter(Boolean);
   return [
