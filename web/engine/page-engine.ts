@@ -53,9 +53,12 @@ export class Engine {
     this.stillborn = false;
     const worker = workerEntry(options).then(async (entry) => {
       const url = new URL(`/assets/${entry}`, new URL(options.baseUrl, location.href));
-      const worker = new Worker(await verifiedWorkerUrl(url), { type: "module", name: "dormant-engine" });
+      const code = await verifiedWorkerUrl(url);
+      const worker = new Worker(code, { type: "module", name: "dormant-engine" });
       let started = false;
       worker.addEventListener("message", (event: MessageEvent<EngineEvent>) => {
+        // Its module has been read once it answers: the verified copy need not stay in memory.
+        if (!started) URL.revokeObjectURL(code);
         started = true;
         this.receive(event.data);
       });
