@@ -10,6 +10,8 @@ export interface FileCheck {
   path: string;
   ok: boolean;
   problem: string | null;
+  /** The file's sha256, when it was read and had the pinned size. */
+  sha256: string | null;
 }
 
 export async function readManifest(path = MANIFEST_PATH): Promise<ModelManifest> {
@@ -26,8 +28,9 @@ export async function checkManifest(path = MANIFEST_PATH): Promise<FileCheck[]> 
   return checks;
 }
 
-async function checkFile(root: string, model: ManifestModel, file: ManifestModel["files"][number]): Promise<FileCheck> {
-  const base = { model: model.id, path: file.path };
+/** Re-hashes one file of `model` (under `root`) against `file`'s pin: its size and sha256. */
+export async function checkFile(root: string, model: ManifestModel, file: ManifestModel["files"][number]): Promise<FileCheck> {
+  const base = { model: model.id, path: file.path, sha256: null };
   let data: Buffer;
   try {
     data = await readFile(resolve(root, model.path, file.path));
@@ -36,6 +39,6 @@ async function checkFile(root: string, model: ManifestModel, file: ManifestModel
   }
   if (data.byteLength !== file.bytes) return { ...base, ok: false, problem: `size ${data.byteLength} ≠ ${file.bytes}` };
   const sha256 = createHash("sha256").update(data).digest("hex");
-  if (sha256 !== file.sha256) return { ...base, ok: false, problem: `sha256 ${sha256} ≠ ${file.sha256}` };
-  return { ...base, ok: true, problem: null };
+  if (sha256 !== file.sha256) return { ...base, sha256, ok: false, problem: `sha256 ${sha256} ≠ ${file.sha256}` };
+  return { ...base, sha256, ok: true, problem: null };
 }

@@ -5,14 +5,13 @@
 // dormant.lock.json, which pins all of it (web/lock.ts).
 
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import type { ModelManifest, RuntimeManifest } from "../src/protocol/index.ts";
-import { keepLock, lockFor } from "./lock.ts";
+import { keepLock, lockFor, sha256 } from "./lock.ts";
 
 const ROOT = dirname(import.meta.dirname);
 const OUT = join(ROOT, "web", "dist");
@@ -31,7 +30,6 @@ const RUNTIMES = {
 } as const;
 
 type Output = Map<string, Uint8Array>;
-const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 const text = (value: string) => new TextEncoder().encode(value);
 
 async function bundle(out: Output): Promise<Record<string, string>> {

@@ -20,7 +20,8 @@ import {
   RUNTIME_VERSION,
 } from "../src/protocol/index.ts";
 
-const pinned = (bytes: Uint8Array): LockedFile => ({ bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+export const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+const pinned = (bytes: Uint8Array): LockedFile => ({ bytes: bytes.length, sha256: sha256(bytes) });
 
 /** A top-level `key = "value"` or `key = ["a", "b"]` of wrangler.toml (the part before any [section]). */
 function tomlValue(toml: string, key: string): string | string[] {
@@ -30,11 +31,16 @@ function tomlValue(toml: string, key: string): string | string[] {
   return JSON.parse(line[1]!.trim()) as string | string[];
 }
 
-async function packageVersion(root: string, name: string): Promise<string> {
+/** The installed version of each of `names`, from package-lock.json. */
+async function packageVersions(root: string, names: string[]): Promise<Record<string, string>> {
   const lock = JSON.parse(await readFile(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
-  const version = lock.packages[`node_modules/${name}`]?.version;
-  if (!version) throw new Error(`package-lock.json does not pin ${name}`);
-  return version;
+  return Object.fromEntries(
+    names.map((name) => {
+      const version = lock.packages[`node_modules/${name}`]?.version;
+      if (!version) throw new Error(`package-lock.json does not pin ${name}`);
+      return [name, version];
+    }),
+  );
 }
 
 /**
@@ -61,14 +67,15 @@ export async function lockFor(root: string, assets: ReadonlyMap<string, Uint8Arr
     };
   }
   const toml = await readFile(join(root, "wrangler.toml"), "utf8");
+  const { wrangler, workerd } = await packageVersions(root, ["wrangler", "workerd"]);
   return {
     lockVersion: 1,
     protocol: PROTOCOL_VERSION,
     runtime: RUNTIME_VERSION,
     policy: { defaults: DEFAULT_POLICY, hostedModes: HOSTED_MODES, providers: PROVIDER_IDS, dataClasses: DATA_CLASSES },
     platform: {
-      wrangler: await packageVersion(root, "wrangler"),
-      workerd: await packageVersion(root, "workerd"),
+      wrangler: wrangler!,
+      workerd: workerd!,
       compatibilityDate: tomlValue(toml, "compatibility_date") as string,
       compatibilityFlags: tomlValue(toml, "compatibility_flags") as string[],
     },

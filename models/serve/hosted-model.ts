@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
@@ -16,27 +15,28 @@ import {
 import { type CausalLM, greedyTurn, type Tokenizer } from "../../web/engine/greedy-turn.ts";
 import { type VocabBytes, vocabBytes } from "../../web/engine/vocab.ts";
 import { MODEL_ID, MODELS_DIR } from "../evaluate.ts";
-import { readManifest } from "../manifest-check.ts";
+import { checkFile, readManifest } from "../manifest-check.ts";
 
 export async function readLock(path = join(MODELS_DIR, "..", LOCK_FILE)): Promise<DormantLock> {
   return parseLock(JSON.parse(await readFile(path, "utf8")));
 }
 
 /**
- * Hashes the files a load of `dtype` reads against the lock. The library then reads them from disk
- * again (onnxruntime-node opens the ONNX file by path); what this catches is a file at rest that
- * is not the one pinned (a bad copy, a swapped checkpoint), not a writer racing the load.
+ * Hashes the files a load of `dtype` reads against the lock (the check `npm run models:verify`
+ * makes against the manifest). The library then reads them from disk again (onnxruntime-node opens
+ * the ONNX file by path); what this catches is a file at rest that is not the one pinned (a bad
+ * copy, a swapped checkpoint), not a writer racing the load.
  */
 async function verifyFiles(lock: DormantLock, model: ManifestModel, dtype: "fp32" | "q8", dir: string): Promise<void> {
   const locked = lock.models[model.id];
   if (!locked) throw new DormantError("misconfigured", `${LOCK_FILE} does not pin ${model.id}`);
   for (const { path } of variantFiles(model, dtype)) {
-    const bytes = await readFile(join(dir, model.path, path));
-    const digest = createHash("sha256").update(bytes).digest("hex");
-    if (digest !== locked.files[path]?.sha256) {
+    const pin = locked.files[path];
+    const check = await checkFile(dir, model, { path, bytes: pin?.bytes ?? -1, sha256: pin?.sha256 ?? "" });
+    if (!check.ok) {
       throw new DormantError(
         "misconfigured",
-        `${model.id}/${path} does not match ${LOCK_FILE} (sha256 ${digest}, pinned ${locked.files[path]?.sha256 ?? "nothing"}): refusing to serve it`,
+        `${model.id}/${path} does not match ${LOCK_FILE} (${check.sha256 === null ? check.problem : `sha256 ${check.sha256}`}, pinned ${pin?.sha256 ?? "nothing"}): refusing to serve it`,
       );
     }
   }

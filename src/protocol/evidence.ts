@@ -104,7 +104,9 @@ export function stepEvidence(entries: JournalEntry[]): StepEvidence[] {
   const byOp = new Map<string, JournalEntry[]>();
   for (const entry of entries) {
     if (entry.opKey === null || ENDS[entry.type] === undefined) continue;
-    byOp.set(entry.opKey, [...(byOp.get(entry.opKey) ?? []), entry]);
+    const rows = byOp.get(entry.opKey);
+    if (rows) rows.push(entry);
+    else byOp.set(entry.opKey, [entry]);
   }
   return [...byOp].map(([opKey, rows]) => fold(opKey, rows));
 }

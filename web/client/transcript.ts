@@ -73,8 +73,11 @@ export class Transcript {
     for (const entry of entries) {
       if (entry.seq <= this.seen) continue;
       this.seen = entry.seq;
-      if (entry.opKey !== null && entry.type.startsWith("step."))
-        this.steps.set(entry.opKey, [...(this.steps.get(entry.opKey) ?? []), entry]);
+      if (entry.opKey !== null && entry.type.startsWith("step.")) {
+        const rows = this.steps.get(entry.opKey);
+        if (rows) rows.push(entry);
+        else this.steps.set(entry.opKey, [entry]);
+      }
       const message = this.withEvidence(this.fold(entry));
       if (message) {
         this.messages.push(message);
