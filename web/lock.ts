@@ -61,7 +61,8 @@ export async function lockFor(root: string, assets: ReadonlyMap<string, Uint8Arr
   const manifest = JSON.parse(await readFile(join(root, "models", "manifest.json"), "utf8")) as ModelManifest;
   const models: DormantLock["models"] = {};
   for (const model of manifest.models) {
-    models[model.id] = {
+    // The current revision under its id; a revision kept for older sessions under id@revision.
+    models[model.id in models ? `${model.id}@${model.revision}` : model.id] = {
       revision: model.revision,
       files: Object.fromEntries(model.files.map((f) => [f.path, { bytes: f.bytes, sha256: f.sha256 }])),
     };

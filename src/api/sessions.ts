@@ -24,6 +24,7 @@ import { parseSubscription } from "../triggers/deployment-crons.ts";
 import { type AppEnv, appKeyScope, callerOf, requireSessionToken, tokenSecret } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { requireListedOrigin } from "./origins.ts";
+import { deployedRelease } from "./release.ts";
 import { sessionObjectId } from "./session-id.ts";
 import { signToken, type TokenRequest } from "./tokens.ts";
 
@@ -82,7 +83,8 @@ sessions.post("/", async (c) => {
   const id = c.env.AGENT_SESSION.newUniqueId();
   // Signed before the object is touched: a signing failure leaves no half-made session behind.
   const issued = await issue(c, { sid: id.toString(), tenant: options.tenant, role: "device" });
-  const created = unwrap(await (c.env.AGENT_SESSION.get(id) as unknown as SessionStub).init(options));
+  const release = await deployedRelease(c.env.ASSETS);
+  const created = unwrap(await (c.env.AGENT_SESSION.get(id) as unknown as SessionStub).init(options, release));
   const body: SessionCreated = { ...created, policy: options.policy, ...issued };
   return c.json(body, 201);
 });

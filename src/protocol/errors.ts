@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   lease_mismatch: 409,
   consent_not_pending: 409,
   out_of_order: 409,
+  model_mismatch: 409,
   consent_required: 403,
   hosted_not_allowed: 403,
   payload_too_large: 413,

@@ -11,6 +11,7 @@ import { DormantError, type ErrorCode } from "./errors.ts";
 import { parseClientEvent } from "./events.ts";
 import type { JournalEntry } from "./journal.ts";
 import type { ToolSpec } from "./operations.ts";
+import type { ModelRelease } from "./release.ts";
 import { optionalInt, parseJson, requireRecord, requireString } from "./validate.ts";
 
 /** Largest WebSocket frame accepted from a client. */
@@ -55,6 +56,8 @@ export interface LeaseOffer {
   deadline: number;
   messages: ChatMessage[];
   tools: ToolSpec[];
+  /** The model the session runs (absent for sessions older than releases): compute with one of its pins. */
+  model?: ModelRelease;
 }
 
 /** Frames the runtime sends. */

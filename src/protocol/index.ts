@@ -13,6 +13,7 @@ export * from "./lock.ts";
 export * from "./manifest.ts";
 export * from "./operations.ts";
 export * from "./policy.ts";
+export * from "./release.ts";
 export * from "./roles.ts";
 export * from "./schedules.ts";
 export * from "./session.ts";

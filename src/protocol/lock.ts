@@ -21,7 +21,10 @@ export interface DormantLock {
   policy: { defaults: DataPolicy; hostedModes: readonly string[]; providers: readonly string[]; dataClasses: readonly string[] };
   /** Where the control plane runs: the tool versions and the Worker's compatibility settings. */
   platform: { wrangler: string; workerd: string; compatibilityDate: string; compatibilityFlags: string[] };
-  /** Model files by model id, then by path inside the model's folder (as models/manifest.json pins them). */
+  /**
+   * Model files by model id, then by path inside the model's folder (as models/manifest.json pins
+   * them). Revisions a deployment keeps serving to older sessions are keyed `id@revision`.
+   */
   models: Record<string, { revision: string; files: Record<string, LockedFile> }>;
   /** Files the browser loads from the asset origin (bundles, ORT's wasm and parts, their manifests), and the SDK's modules, by path. */
   files: Record<string, LockedFile>;

@@ -3,6 +3,7 @@ import type { ConsentGrant } from "./consent.ts";
 import { DormantError } from "./errors.ts";
 import type { OperationView, UncertainResolution } from "./operations.ts";
 import { type DataPolicy, type ProviderId, parseDataPolicy } from "./policy.ts";
+import type { ModelRelease } from "./release.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, parseTokenRole, type TokenRole } from "./roles.ts";
 import { optionalBoolean, optionalInt, requireRecord } from "./validate.ts";
 
@@ -84,6 +85,8 @@ export interface SessionView {
   messages: ChatMessage[];
   operations: OperationView[];
   policy: DataPolicy;
+  /** The model the session was created under and keeps across deploys (null: older than releases). */
+  release: ModelRelease | null;
   /** Consent grants in force now. */
   consents: ConsentGrant[];
 }

@@ -2,6 +2,7 @@ import {
   type AppendResult,
   type AssistantOutput,
   type ChatMessage,
+  checkDevicePin,
   type DeviceUnavailableReason,
   DormantError,
   HOSTED_PREFIX,
@@ -117,6 +118,7 @@ export class AgentLoop implements InferenceSteps {
     if (receipt.ranOn === "device" && receipt.model.startsWith(HOSTED_PREFIX)) {
       throw new DormantError("invalid_request", "a device cannot stamp its answer as hosted");
     }
+    if (receipt.ranOn === "device") checkDevicePin(this.store.meta.release, receipt.model);
     let parsed: AssistantOutput;
     try {
       parsed = parseAssistantOutput(answer.output);
@@ -238,7 +240,8 @@ export class AgentLoop implements InferenceSteps {
   }
 
   private leaseOffer(op: OperationRecord, leaseId: string, deadline: number): LeaseOffer {
-    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, ...this.prompt(op.attempt) };
+    const { release } = this.store.meta;
+    return { type: "lease.offer", opKey: op.opKey, leaseId, deadline, ...this.prompt(op.attempt), ...(release ? { model: release } : {}) };
   }
 
   /** Re-sends the offers a reconnecting device still holds. */

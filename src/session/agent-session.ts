@@ -9,6 +9,7 @@ import {
   ERROR_STATUS,
   type JournalPage,
   MAX_FRAME_BYTES,
+  type ModelRelease,
   PING_FRAME,
   PONG_FRAME,
   parseClientFrame,
@@ -26,7 +27,7 @@ import { runDueTimers } from "./due-timers.ts";
 import { Failpoints } from "./failpoints.ts";
 import { FrameRouter, oversize } from "./frame-router.ts";
 import { assemble, type LiveSession, Waker } from "./live-session.ts";
-import { MetaRow } from "./meta.ts";
+import { createdRow, MetaRow } from "./meta.ts";
 import { type RpcResult, rpcError } from "./rpc.ts";
 import { SCHEMA } from "./schema.ts";
 import { SessionSockets } from "./sockets.ts";
@@ -92,9 +93,9 @@ export class AgentSession extends DurableObject<Env> {
     return this.rpc(access, "settle", fn);
   }
 
-  async init(options: SessionOptions): Promise<RpcResult<{ id: string; tenant: string }>> {
-    const id = this.ctx.id.toString();
-    const sql = this.ctx.storage.sql;
+  /** `release`: the model revision the deployment serves now, kept by this session for good. */
+  async init(options: SessionOptions, release: ModelRelease): Promise<RpcResult<{ id: string; tenant: string }>> {
+    const [id, sql] = [this.ctx.id.toString(), this.ctx.storage.sql];
     const row = new MetaRow(sql);
     const existing = row.read().meta;
     if (existing) {
@@ -103,11 +104,10 @@ export class AgentSession extends DurableObject<Env> {
         : rpcError(new DormantError("conflict", "session already exists"));
     }
     sql.exec(SCHEMA);
-    row.write({ ...options, id, createdAt: Date.now() });
+    const meta = { ...options, id, createdAt: Date.now(), release };
+    row.write(meta);
     return this.rpc(null, "none", ({ store }) => {
-      store.tx(() =>
-        store.append("session.created", { tenant: options.tenant, policy: { ...options.policy }, selfApproval: options.selfApproval }),
-      );
+      store.tx(() => store.append("session.created", createdRow(meta)));
       return { id, tenant: options.tenant };
     });
   }

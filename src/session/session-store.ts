@@ -3,6 +3,7 @@ import {
   type JournalEntry,
   type JournalEventType,
   type Json,
+  type ModelRelease,
   PROTOCOL_VERSION,
   RUNTIME_VERSION,
   type SessionOptions,
@@ -24,6 +25,8 @@ import { Wakes } from "./wakes.ts";
 export interface SessionMeta extends SessionOptions {
   id: string;
   createdAt: number;
+  /** The model revision the session was created under; null for sessions older than releases. */
+  release: ModelRelease | null;
 }
 
 /**

@@ -22,6 +22,7 @@ export function sessionView(store: SessionStore): SessionView {
     messages: store.conversation.recent(100),
     operations: open,
     policy: store.meta.policy,
+    release: store.meta.release,
     consents: consents.active(),
   };
 }

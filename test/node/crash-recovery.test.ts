@@ -63,7 +63,7 @@ async function approveUntilFailpoint(url: string, point: FailpointName): Promise
       opKey: offer.opKey,
       leaseId: offer.leaseId,
       output: `<|call|>${JSON.stringify({ name: "send_email", args: EMAIL })}<|end|>`,
-      model: "scripted@sha256:00",
+      model: offer.model!.pins[0],
     }),
   );
   const requested = await until(

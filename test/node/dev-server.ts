@@ -32,6 +32,8 @@ export interface DevServerOptions {
   vars?: Record<string, string>;
   /** Local state folder to use and keep (a restart after a kill passes the same one). */
   state?: string;
+  /** Another build's web/dist to serve (a deploy of other assets over the same state). */
+  assets?: string;
 }
 
 /**
@@ -44,7 +46,8 @@ export async function startDevServer(timeoutMs = 90_000, options: DevServerOptio
   const state = options.state ?? mkdtempSync(join(tmpdir(), "dormant-state-"));
   let log = "";
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-  const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, ...vars];
+  const assets = options.assets ? ["--assets", options.assets] : [];
+  const flags = ["--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, ...assets, ...vars];
   const [command, args] = options.prebuilt ? [process.execPath, ["models/serve/stack.ts", ...flags]] : ["npm", ["start", "--", ...flags]];
   const env = {
     ...process.env,

@@ -17,7 +17,12 @@ export class DeviceSession {
   static async create(stack: DevServer, policy: Record<string, unknown>): Promise<DeviceSession> {
     const res = await fetch(`${stack.url}/v1/sessions`, { method: "POST", body: JSON.stringify({ policy }) });
     expect(res.status).toBe(201);
-    const session = new DeviceSession(stack, (await res.json()) as SessionCreated);
+    return DeviceSession.attach(stack, (await res.json()) as SessionCreated);
+  }
+
+  /** The same session's device connecting (again), e.g. to a stack restarted on the same state. */
+  static async attach(stack: DevServer, created: SessionCreated): Promise<DeviceSession> {
+    const session = new DeviceSession(stack, created);
     await session.connect();
     return session;
   }

@@ -8,7 +8,6 @@ import { DeviceSession } from "./device-session.ts";
 
 const stack = useDevServer();
 
-const PIN = `dormant-agent-tiny@sha256:${"a".repeat(64)}`;
 const COLD = {
   connectMs: 5,
   cacheLookupMs: 10,
@@ -40,7 +39,7 @@ async function answer(session: DeviceSession, output: string, cold = false): Pro
     opKey: offer.opKey,
     leaseId: offer.leaseId,
     output,
-    model: PIN,
+    model: offer.model!.pins[0],
     runtime: { ...RUNTIME, coldStart: cold ? COLD : null },
   });
 }
@@ -82,8 +81,9 @@ it("lists each step of a device, tool and hosted conversation: where it ran, on 
   ]);
   const [cold, call, tool, warm, hosted] = steps as [StepEvidence, StepEvidence, StepEvidence, StepEvidence, StepEvidence];
   const holder = (rows(cold.opKey, "step.leased")[0]!.payload as { holder: string }).holder;
+  const pin = session.offers()[0]!.model!.pins[0];
   for (const step of [cold, call, warm]) {
-    expect(step).toMatchObject({ holder, backend: "wasm", dtype: "q8", model: PIN, policy: "policy@1", consentId: null, attempts: 1 });
+    expect(step).toMatchObject({ holder, backend: "wasm", dtype: "q8", model: pin, policy: "policy@1", consentId: null, attempts: 1 });
     expect(step.versions).toEqual({ runtime: expect.any(String), protocol: 1, engine: RUNTIME.versions });
     expect(step.timings.queuedMs).toBe(at(step.opKey, "step.leased") - at(step.opKey, "step.scheduled"));
     expect(step.timings.totalMs).toBe(at(step.opKey, "step.completed") - at(step.opKey, "step.scheduled"));

@@ -83,7 +83,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
     session.send({ type: "device.status", available: true });
     const offer = await until(() => session.offers()[offers], "the step offered to the recovered device");
     expect(offer.opKey).toBe(opKey);
-    session.send({ type: "step.complete", opKey, leaseId: offer.leaseId, output: "Hello!<|end|>", model: "dormant-agent-tiny@sha256:abc" });
+    session.send({ type: "step.complete", opKey, leaseId: offer.leaseId, output: "Hello!<|end|>", model: offer.model!.pins[0] });
     const answer = await session.entry("assistant.message");
     expect(answer.payload).toMatchObject({ text: "Hello!", receipt: { ranOn: "device", consentId: null } });
     expect(await hostedRequests()).toBe(logBefore);
@@ -183,7 +183,7 @@ describe("hosted inference needs the policy and a recorded consent", () => {
       opKey: offer.opKey,
       leaseId: offer.leaseId,
       output: '<|call|>{"name":"calculator","args":{"expression":"6 * 7"}}<|end|>',
-      model: "dormant-agent-tiny@sha256:abc",
+      model: offer.model!.pins[0],
     });
     const second = await until(() => session.offers()[1], "the answer step, with the tool result");
     session.send({

@@ -56,7 +56,7 @@ describe("npm start", () => {
         opKey: offer.opKey,
         leaseId: offer.leaseId,
         output: '<|call|>{"name":"calculator","args":{"expression":"6*7"}}<|end|>',
-        model: "scripted@sha256:00",
+        model: offer.model!.pins[0],
       }),
     );
     const second = await until(() => frames.filter((f): f is LeaseOffer => f.type === "lease.offer")[1]);
@@ -67,7 +67,7 @@ describe("npm start", () => {
         opKey: second.opKey,
         leaseId: second.leaseId,
         output: "6*7 is 42.<|end|>",
-        model: "scripted@sha256:00",
+        model: second.model!.pins[0],
       }),
     );
 

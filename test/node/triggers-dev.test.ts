@@ -125,8 +125,8 @@ describe("a busy session and the SDK", () => {
     device.addEventListener("message", (event) => {
       const frame = JSON.parse(String(event.data)) as ServerFrame;
       if (frame.type !== "lease.offer") return;
-      const { opKey, leaseId } = frame as LeaseOffer;
-      device.send(JSON.stringify({ type: "step.complete", opKey, leaseId, output: "Done.<|end|>", model: "test@sha256:00" }));
+      const { opKey, leaseId, model } = frame as LeaseOffer;
+      device.send(JSON.stringify({ type: "step.complete", opKey, leaseId, output: "Done.<|end|>", model: model!.pins[0] }));
     });
     await new Promise((resolve) => device.addEventListener("open", resolve));
     device.send(JSON.stringify({ type: "hello", role: "device", device: "worker" }));

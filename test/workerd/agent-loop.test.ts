@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { currentRelease, type ModelManifest, modelPin, type SessionView } from "../../src/protocol/index.ts";
 import { FAILED_TURN_REPLY, MAX_TURN_STEPS } from "../../src/session/limits.ts";
 import { createSession, ScriptedClient, toolCall, untilJournal, waitFor } from "./helpers.ts";
 
@@ -116,12 +118,41 @@ describe("the agent loop's defined failure behaviour", () => {
     const s = await createSession();
     const device = await ScriptedClient.connect(s);
     await s.post("/events", { type: "user.message", text: "hi" });
-    device.complete(await device.nextOffer(), "hello");
+    const offer = await device.nextOffer();
+    const pin = offer.model!.pins[0]!;
+    device.complete(offer, "hello");
     const answer = await waitFor(async () => (await s.journal()).find((e) => e.type === "assistant.message"), "answer");
     expect(answer.payload).toEqual({
       text: "hello",
-      model: "test-model@sha256:00",
-      receipt: { ranOn: "device", model: "test-model@sha256:00", consentId: null, policyVersion: 1 },
+      model: pin,
+      receipt: { ranOn: "device", model: pin, consentId: null, policyVersion: 1 },
     });
+  });
+
+  it("a session keeps the model this deployment served when it was created, and refuses answers computed by another", async () => {
+    const manifest = (await (await env.ASSETS.fetch("https://assets.local/models/manifest.json")).json()) as ModelManifest;
+    const s = await createSession();
+    const release = currentRelease(manifest, "dormant-agent-tiny");
+    expect(release.pins).toEqual(manifest.models[0]!.variants.map((v) => modelPin(manifest.models[0]!, v.dtype)));
+    expect(((await (await s.get("")).json()) as SessionView).release).toEqual(release);
+    const device = await ScriptedClient.connect(s);
+    await s.post("/events", { type: "user.message", text: "hi" });
+    const offer = await device.nextOffer();
+    expect(offer.model).toEqual(release);
+    device.send({
+      type: "step.complete",
+      opKey: offer.opKey,
+      leaseId: offer.leaseId,
+      output: "hi",
+      model: `dormant-agent-tiny@sha256:${"0".repeat(64)}`,
+      ref: "m",
+    });
+    expect(await device.next("error")).toMatchObject({ code: "model_mismatch", ref: "m" });
+    expect((await s.journal()).some((e) => e.type === "assistant.message")).toBe(false);
+    device.complete(offer, "hello", release.pins[1]);
+    await waitFor(
+      async () => (await s.journal()).find((e) => e.type === "assistant.message"),
+      "the answer under the session's other variant",
+    );
   });
 });

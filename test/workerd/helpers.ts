@@ -160,8 +160,9 @@ export class ScriptedClient {
     return this.next("lease.offer");
   }
 
-  complete(offer: LeaseOffer, output: string): void {
-    this.send({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output, model: "test-model@sha256:00" });
+  /** Answers as a device does: computed with the model the offer names (the session's release). */
+  complete(offer: LeaseOffer, output: string, model = offer.model!.pins[0]!): void {
+    this.send({ type: "step.complete", opKey: offer.opKey, leaseId: offer.leaseId, output, model });
   }
 
   close(): void {

@@ -82,6 +82,8 @@ export class DeviceRole {
       const result = await this.engine.generate(offer.messages, {
         maxNewTokens: this.maxNewTokens,
         tools: offer.tools,
+        // The session keeps the model it was created under, across deploys.
+        revision: offer.model?.revision ?? null,
         onToken: (text) => {
           this.link.delta(offer.opKey, text);
           this.link.write({ type: "step.delta", ...lease, text });

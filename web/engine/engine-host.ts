@@ -38,9 +38,7 @@ export function serveEngine(runtime: RuntimeBuild): void {
       case "load":
         return configured().load(request.download ? "chosen" : "page");
       case "generate":
-        return configured().generate(request.messages, request.maxNewTokens, request.tools, (text) =>
-          post({ type: "token", id: request.id, text }),
-        );
+        return configured().generate(request, (text) => post({ type: "token", id: request.id, text }));
       case "unload":
         return configured().unload();
       case "cache.status":

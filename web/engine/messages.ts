@@ -59,12 +59,20 @@ export interface GenerateResult {
 /** Test and chaos levers: a real `device.destroy()` on WebGPU, an allocation failure, logits pushed toward invalid JSON. */
 export type EngineFault = "device_lost" | "oom" | "garbled_logits";
 
+/** One step to compute: `tools` are the session's specs, a tool call is decoded under their grammar. */
+export interface StepRequest {
+  messages: ChatMessage[];
+  maxNewTokens: number;
+  tools: ToolSpec[];
+  /** The model revision the session runs (its lease offer's); null: the manifest's current one. */
+  revision: string | null;
+}
+
 export type EngineRequest =
   | { id: number; type: "configure"; options: EngineOptions }
   /** `download`: the person chose to download what is missing. */
   | { id: number; type: "load"; download: boolean }
-  /** `tools`: the session's tool specs; a tool call is then decoded under their grammar. */
-  | { id: number; type: "generate"; messages: ChatMessage[]; maxNewTokens: number; tools: ToolSpec[] }
+  | ({ id: number; type: "generate" } & StepRequest)
   | { id: number; type: "unload" }
   | { id: number; type: "cache.status" }
   | { id: number; type: "cache.delete" }

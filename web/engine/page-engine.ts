@@ -135,13 +135,10 @@ export class Engine {
 
   async generate(
     messages: ChatMessage[],
-    options: { maxNewTokens?: number; onToken?: (text: string) => void; tools?: ToolSpec[] } = {},
+    options: { maxNewTokens?: number; onToken?: (text: string) => void; tools?: ToolSpec[]; revision?: string | null } = {},
   ): Promise<GenerateResult> {
-    const run = () =>
-      this.request<GenerateResult>(
-        { type: "generate", messages, maxNewTokens: options.maxNewTokens ?? 96, tools: options.tools ?? [] },
-        options.onToken,
-      );
+    const step = { messages, maxNewTokens: options.maxNewTokens ?? 96, tools: options.tools ?? [], revision: options.revision ?? null };
+    const run = () => this.request<GenerateResult>({ type: "generate", ...step }, options.onToken);
     const from = this.state.status === "ready" || this.state.status === "generating" ? this.state.model : null;
     try {
       return await run();

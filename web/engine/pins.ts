@@ -40,6 +40,18 @@ export class Pins {
     private readonly cache: Pick<ArtifactCache, "lastKnown">,
   ) {}
 
+  /** The model revision a session runs; null: the manifest's current (first) entry. */
+  private revision: string | null = null;
+  /** The revision the manifests last resolved to (what the engine's ladder and model are of). */
+  private resolved: string | null = null;
+
+  /** Selects the revision to load from now on (null: keep); true when that changes the model wanted. */
+  select(revision: string | null): boolean {
+    if (revision === null) return false;
+    this.revision = revision;
+    return this.resolved !== null && this.resolved !== revision;
+  }
+
   url(path: string): string {
     return new URL(path, this.baseUrl).href;
   }
@@ -49,8 +61,16 @@ export class Pins {
       this.cache.lastKnown(this.url("/models/manifest.json"), fetchJson<ModelManifest>),
       this.cache.lastKnown(this.url(this.runtimeManifest), fetchJson<RuntimeManifest>),
     ]);
-    const model = manifest.models?.find((m) => m.id === this.modelId);
+    const model = manifest.models?.find((m) => m.id === this.modelId && (this.revision === null || m.revision === this.revision));
+    if (!model && this.revision !== null) {
+      // Its deployment no longer serves the files this conversation's model needs (decisions/0018).
+      throw new ClientError(
+        "manifest_invalid",
+        `${this.baseUrl} no longer serves ${this.modelId} revision ${this.revision}, which this conversation runs`,
+      );
+    }
     if (!model) throw new ClientError("manifest_invalid", `model ${this.modelId} is not in the manifest`);
+    this.resolved = model.revision;
     return { model, runtime };
   }
 

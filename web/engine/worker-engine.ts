@@ -1,10 +1,10 @@
-import { type ChatMessage, type ManifestModel, modelPin, type RuntimeManifest, type ToolSpec } from "../../src/protocol/index.ts";
+import { type ManifestModel, modelPin, type RuntimeManifest } from "../../src/protocol/index.ts";
 import { ArtifactCache, type CacheEvent, type PinnedFile } from "../cache/artifact-cache.ts";
 import { ClientError } from "../errors.ts";
 import { probeCapabilities } from "./capabilities.ts";
 import { wasmHeapBytes } from "./heap-meter.ts";
 import { canStepDown, planLadder, rungName, rungsAfter } from "./ladder.ts";
-import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung } from "./messages.ts";
+import type { EngineFault, EngineOptions, EngineState, GenerateResult, LoadedModel, Rung, StepRequest } from "./messages.ts";
 import { startRuntime } from "./ort-runtime.ts";
 import { MeasuredPeaks } from "./peak-memory.ts";
 import { Pins, type RuntimeBuild } from "./pins.ts";
@@ -188,15 +188,15 @@ export class WorkerEngine {
     this.sink.ladder(from, to, reason);
   }
 
-  async generate(
-    messages: ChatMessage[],
-    maxNewTokens: number,
-    tools: ToolSpec[],
-    onText: (text: string) => void,
-  ): Promise<GenerateResult> {
+  async generate({ messages, maxNewTokens, tools, revision }: StepRequest, onText: (text: string) => void): Promise<GenerateResult> {
     this.cancelIdle();
     this.fallbacks = [];
     try {
+      // A session of another model revision: that revision's files and ladder, not the loaded model.
+      if (this.pins.select(revision)) {
+        await this.unload();
+        this.rungs = null;
+      }
       for (;;) {
         const model = await this.load("step");
         const runner = this.runner!;
