@@ -1,12 +1,10 @@
-import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import {
   currentRelease,
   DEVICE_MODEL_ID,
-  type ManifestModel,
   type ModelManifest,
   type ModelRelease,
   type SessionView,
@@ -14,6 +12,7 @@ import {
 } from "../../src/protocol/index.ts";
 import { type DevServer, startDevServer } from "./dev-server.ts";
 import { DeviceSession } from "./device-session.ts";
+import { nextBuild, sha256 } from "./next-build.ts";
 
 // Deploy N → N+1 → rollback to N on `npm start`'s stack, the Durable Objects' state kept between
 // them (one --persist-to folder). N is the web/dist `npm test` built; N+1 is what the build makes
@@ -22,32 +21,6 @@ import { DeviceSession } from "./device-session.ts";
 const DIST = join(process.cwd(), "web", "dist");
 const work = mkdtempSync(join(tmpdir(), "dormant-deploys-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-/** An ONNX file with a doc_string (ModelProto field 6) appended: other bytes, the same model. */
-function retrained(onnx: Buffer, note: string): Buffer {
-  const text = Buffer.from(note);
-  return Buffer.concat([onnx, Buffer.from([0x32, text.length]), text]);
-}
-
-/** Deploy N+1's assets: N's files, a new revision of the model in its own folder, listed first. */
-function nextBuild(): { dist: string; next: ManifestModel } {
-  const dist = join(work, "dist-next");
-  cpSync(DIST, dist, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(DIST, "models", "manifest.json"), "utf8")) as ModelManifest;
-  const current = manifest.models[0]!;
-  const next: ManifestModel = { ...current, path: `${current.path}-next`, revision: "next-revision", files: [] };
-  cpSync(join(DIST, "models", current.path), join(dist, "models", next.path), { recursive: true });
-  for (const file of current.files) {
-    const bytes = readFileSync(join(DIST, "models", current.path, file.path));
-    const out = file.path.endsWith(".onnx") ? retrained(bytes, "dormant N+1") : bytes;
-    writeFileSync(join(dist, "models", next.path, file.path), out);
-    next.files.push({ path: file.path, bytes: out.length, sha256: sha256(out) });
-  }
-  writeFileSync(join(dist, "models", "manifest.json"), JSON.stringify({ ...manifest, models: [next, ...manifest.models] }));
-  return { dist, next };
-}
 
 const state = join(work, "state");
 let stack: DevServer | null = null;
@@ -89,7 +62,7 @@ async function release(session: DeviceSession): Promise<ModelRelease | null> {
 it("a session keeps the model of the deploy it was created under through a new deploy and a rollback; new sessions get the deploy's", async () => {
   const manifestN = JSON.parse(readFileSync(join(DIST, "models", "manifest.json"), "utf8")) as ModelManifest;
   const releaseN = currentRelease(manifestN, DEVICE_MODEL_ID);
-  const { dist, next } = nextBuild();
+  const { dist, next } = nextBuild(work);
   const releaseNext = currentRelease({ manifestVersion: 1, models: [next] }, DEVICE_MODEL_ID);
   expect(releaseNext.pins.some((pin) => releaseN.pins.includes(pin))).toBe(false);
 
