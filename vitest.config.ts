@@ -33,6 +33,10 @@ export default defineConfig({
         test: { name: "node", include: ["test/node/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
       },
       {
+        // The failure matrix (test/chaos/): one stack, its cells one after another.
+        test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 120_000 },
+      },
+      {
         // Real Chromium (Debian's, see .ci/run); one file at a time: each drives a browser and a server.
         test: {
           name: "browser",

@@ -47,8 +47,7 @@ hooks.post("/:name", async (c) => {
     throw new DormantError("invalid_request", `the body's "${hook.sessionField}" must name a session (64 hex characters)`);
   }
   const key = `hook:${hook.name}:${id}`;
-  const order = await admitEvent(c.env, hook.tenant, key, session);
-  const event: TriggerEvent = {
+  const unordered: Omit<TriggerEvent, "order"> = {
     v: 1,
     source: "webhook",
     name: hook.name,
@@ -59,8 +58,8 @@ hooks.post("/:name", async (c) => {
     text,
     data: value as TriggerEvent["data"],
     acceptedAt: now,
-    order,
   };
+  const event: TriggerEvent = { ...unordered, order: await admitEvent(c.env, hook.tenant, unordered) };
   try {
     await c.env.EVENTS.send(event, { contentType: "json" });
   } catch (error) {

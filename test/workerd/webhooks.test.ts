@@ -1,7 +1,10 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES, type TriggerEvent } from "../../src/protocol/index.ts";
 import { createSession, errorOf } from "./helpers.ts";
 import { deliverHook, gate, listDeadLetters, queueSettles, received, untilReceived } from "./triggers.ts";
+
+const LIMITS = { perMinute: 600, inFlight: 1000 };
 
 // Webhooks end to end on the real parts: the Hono route, the tenant gate object, the Cloudflare
 // Queue as the test pool's Miniflare runs it, the consumer, and the session's journal.
@@ -67,4 +70,36 @@ describe("signed webhooks", () => {
     // The event's data is the whole body the sender signed.
     expect(events.map((e) => (e.payload as { data: { data: string } }).data.data)).toEqual(["behind", "ahead"]);
   });
+
+  it("an accepted event the queue lost is queued again by the tenant gate, and journaled once however often it arrives", async () => {
+    const s = await createSession();
+    const key = `hook:demo:lost-${crypto.randomUUID()}`;
+    const event = { v: 1 as const, source: "webhook" as const, name: "demo", session: s.id, tenant: "default", key, labels: [] };
+    // Admitted (and 202'd) but never sent: what a queue that dropped the message leaves behind.
+    const admitted = await gate("default").admit(key, s.id, LIMITS, Date.now(), {
+      ...event,
+      text: "lost?",
+      data: {},
+      acceptedAt: Date.now(),
+    });
+    expect(admitted).toMatchObject({ ok: true });
+    await queueSettles();
+    expect(received(await s.journal())).toHaveLength(0);
+    // The gate's alarm, once the event is overdue (twice: a copy that arrives anyway changes nothing).
+    for (let i = 0; i < 2; i++) {
+      await runInDurableObject(gate("default"), (_instance, state) => {
+        state.storage.sql.exec("UPDATE outbox SET resend_at = 0 WHERE key = ?", key);
+      });
+      expect(await runDurableObjectAlarm(gate("default"))).toBe(true);
+    }
+    const [journaled] = await untilReceived(s, 1);
+    expect(journaled!.payload).toMatchObject({ key, source: "webhook" });
+    await queueSettles();
+    expect(received(await s.journal())).toHaveLength(1);
+    // Delivered: the slot is free and nothing waits to be sent again.
+    const left = await runInDurableObject(gate("default"), (_instance, state) =>
+      state.storage.sql.exec("SELECT key FROM outbox").toArray(),
+    );
+    expect(left).toEqual([]);
+  }, 20_000);
 });
