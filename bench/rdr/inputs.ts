@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ModelManifest, parseLock, SESSION_DEFAULTS } from "../../src/protocol/index.ts";
 import { INBOX_RETRY_AFTER_S, MAX_INBOX } from "../../src/session/limits.ts";
+import { defaultTools } from "../../src/tools/registry.ts";
 import { DEFAULT_TENANT_LIMITS } from "../../src/triggers/tenant-limits.ts";
 import { MEMORY_SHARE } from "../../web/engine/ladder.ts";
 import type { BenchResults } from "../reporter.ts";
@@ -30,5 +31,7 @@ export async function repositoryInputs(): Promise<RecordInputs> {
       tenantInFlight: DEFAULT_TENANT_LIMITS.inFlight,
     },
     device: { memoryShare: MEMORY_SHARE, lowEndMemoryBytes: LOW_END_DEVICE_BYTES },
+    tools: defaultTools.list().map((tool) => ({ name: tool.spec.name, maxDurationMs: tool.maxDurationMs })),
+    toolWatchdogSeconds: SESSION_DEFAULTS.toolWatchdogSeconds,
   };
 }

@@ -14,6 +14,9 @@ export interface RecordInputs {
   limits: { leaseTimeoutSeconds: number; maxInbox: number; inboxRetryAfterS: number; tenantPerMinute: number; tenantInFlight: number };
   /** A device's memory budget: the share of `navigator.deviceMemory` the engine plans with (web/engine/ladder.ts). */
   device: { memoryShare: number; lowEndMemoryBytes: number };
+  /** Each tool's declared longest call (src/tools), and how long the session lets a tool go without progress. */
+  tools: { name: string; maxDurationMs: number }[];
+  toolWatchdogSeconds: number;
 }
 
 /** One placement question, answered the same four ways. */
@@ -47,7 +50,13 @@ export interface RuntimeDecisionRecord {
 }
 
 /** The platform's limits this record checks against (Cloudflare's published limits). */
-export const PLATFORM = { maxRowBytes: 2_000_000, doCpuPerRequestMs: 30_000, doStoragePerObjectBytes: 10e9 } as const;
+export const PLATFORM = {
+  maxRowBytes: 2_000_000,
+  doCpuPerRequestMs: 30_000,
+  doStoragePerObjectBytes: 10e9,
+  /** Wall time of one alarm invocation: a tool resumed after a crash runs inside one. */
+  alarmWallMs: 15 * 60_000,
+} as const;
 
 function row(bench: BenchResults, name: string): (BenchRow & { section: KeptSection }) | null {
   for (const section of bench.sections) {
@@ -104,6 +113,15 @@ function violations(input: RecordInputs): Violation[] {
       });
     }
   }
+  for (const tool of input.tools) {
+    const limit = Math.min(PLATFORM.alarmWallMs, input.toolWatchdogSeconds * 1000);
+    if (tool.maxDurationMs > limit) {
+      found.push({
+        rule: "a tool whose declared max duration exceeds the platform limit",
+        detail: `${tool.name}: up to ${tool.maxDurationMs / 1000} s a call; an alarm runs ${PLATFORM.alarmWallMs / 60_000} min at most and the session's watchdog checks on a tool after ${input.toolWatchdogSeconds} s`,
+      });
+    }
+  }
   const consented = new Set(input.lock.policy.providers);
   for (const provider of configuredProviders(input.wranglerToml)) {
     if (!consented.has(provider)) {
@@ -140,7 +158,7 @@ export function buildRecord(input: RecordInputs, burst: Burst | null): RuntimeDe
     {
       question: "Execution duration",
       constraint: `A Durable Object request may use ${PLATFORM.doCpuPerRequestMs / 1000} s of CPU; waiting holds no compute only when the object can hibernate.`,
-      assumption: `Inference runs on the device or at a hosted provider, never on the object's CPU; a leased step waits ${limits.leaseTimeoutSeconds} s on an alarm, hibernated; approvals wait as rows.`,
+      assumption: `Inference runs on the device or at a hosted provider, never on the object's CPU; a leased step waits ${limits.leaseTimeoutSeconds} s on an alarm, hibernated; approvals wait as rows. Tools declare their longest call (${input.tools.map((t) => `${t.name} ${t.maxDurationMs / 1000} s`).join(", ")}), within the ${input.toolWatchdogSeconds} s watchdog and the ${PLATFORM.alarmWallMs / 60_000} min an alarm may run.`,
       measured: [
         measured(bench, "ours: POST /events vs bare INSERT, 10,000 messages", "one append"),
         measured(bench, "time to first hosted token, local model (median)", "first hosted token after a device failure"),

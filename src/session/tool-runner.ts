@@ -1,4 +1,5 @@
 import { DormantError, type Json, type ToolCall, type UncertainResolution } from "../protocol/index.ts";
+import { withDeadline } from "../tools/deadline.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
 import type { EffectStatus, Tool, ToolContext } from "../tools/tool.ts";
 import { ToolError } from "../tools/tool.ts";
@@ -109,7 +110,7 @@ export class ToolRunner {
     await this.deps.failpoints.hit("tool.before_effect");
     let result: Json;
     try {
-      result = await tool.execute(op.args ?? {}, this.context(op));
+      result = await withDeadline(tool.execute(op.args ?? {}, this.context(op)), tool);
     } catch (error) {
       this.afterError(op, tool, error);
       return;

@@ -4,6 +4,7 @@ import { stringArg, type Tool, ToolError } from "./tool.ts";
 
 /** Arithmetic without eval: + - * / % ^, parentheses, unary minus, decimals. */
 export const calculator: Tool = {
+  maxDurationMs: 1_000,
   spec: {
     name: "calculator",
     description: "Evaluate an arithmetic expression",

@@ -3,6 +3,7 @@ import { placeZones, resolveZone } from "./zones.ts";
 
 /** Current date and time in an IANA time zone. */
 export const clock: Tool = {
+  maxDurationMs: 1_000,
   spec: {
     name: "clock",
     description: "Current date and time in a time zone",

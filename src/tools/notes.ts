@@ -2,6 +2,7 @@ import { stringArg, type Tool } from "./tool.ts";
 
 /** Saves a note in the session. Keyed by operation, so a retry overwrites rather than duplicates. */
 export const notes: Tool = {
+  maxDurationMs: 1_000,
   spec: {
     name: "save_note",
     description: "Save a note",

@@ -18,8 +18,12 @@ export class ToolRegistry {
     return this.tools.get(name);
   }
 
+  list(): Tool[] {
+    return [...this.tools.values()];
+  }
+
   specs(): ToolSpec[] {
-    return [...this.tools.values()].map((tool) => tool.spec);
+    return this.list().map((tool) => tool.spec);
   }
 
   /** The specs for the turn answering `messages`, with the values the request offers (offer.ts). */

@@ -12,6 +12,7 @@ function mailbox(ctx: ToolContext): DurableObjectStub<Mailbox> {
  * effect: it needs approval, and after a crash its status query decides instead of a blind resend.
  */
 export const sendEmail: Tool = {
+  maxDurationMs: 10_000,
   spec: {
     name: "send_email",
     description: "Send an email",

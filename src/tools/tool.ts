@@ -38,6 +38,11 @@ export type EffectStatus = { state: "committed"; result: Json } | { state: "not_
 
 export interface Tool {
   spec: ToolSpec;
+  /**
+   * The longest one call may take. A call still running then is failed as a timeout (an external
+   * tool's effect is then uncertain); `npm run rdr` checks it against the platform's limits.
+   */
+  maxDurationMs: number;
   /** Checks and normalises arguments; throws ToolError("invalid_tool_args"). */
   parseArgs(args: JsonObject): JsonObject;
   execute(args: JsonObject, ctx: ToolContext): Promise<Json>;

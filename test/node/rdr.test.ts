@@ -65,15 +65,18 @@ it("flags a planted violation of each kind", async () => {
       manifest,
       wranglerToml: `${inputs.wranglerToml}\n[ai]\nbinding = "AI"\n`,
       lock: { ...inputs.lock, policy: { ...inputs.lock.policy, providers: ["local"] } },
+      tools: [...inputs.tools, { name: "render_video", maxDurationMs: 20 * 60_000 }],
     },
     null,
   );
   expect(planted.violations.map((v) => v.rule)).toEqual([
     "a state row can approach 2 MB",
     "a model larger than the device budget",
+    "a tool whose declared max duration exceeds the platform limit",
     "a hosted provider without a consent path",
   ]);
-  expect(planted.violations[2]!.detail).toMatch(/^workers-ai is configured but no policy can name it/);
+  expect(planted.violations[2]!.detail).toMatch(/^render_video: up to 1200 s a call; an alarm runs 15 min at most/);
+  expect(planted.violations[3]!.detail).toMatch(/^workers-ai is configured but no policy can name it/);
 });
 
 it("npm run rdr runs offline from the files alone and prices a burst by part", async () => {
