@@ -2,7 +2,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { AutoModelForCausalLM, AutoTokenizer, env, type LogitsProcessorList } from "@huggingface/transformers";
-import { type AssistantOutput, type ChatMessage, parseAssistantOutput, type ToolCall, type ToolSpec } from "../src/protocol/index.ts";
+import {
+  type AssistantOutput,
+  type ChatMessage,
+  DEVICE_MODEL_ID,
+  parseAssistantOutput,
+  type ToolCall,
+  type ToolSpec,
+} from "../src/protocol/index.ts";
 import { defaultTools } from "../src/tools/registry.ts";
 import { decodeTurn } from "../web/engine/decode-turn.ts";
 import { generatedIds, greedyInputs } from "../web/engine/greedy-inputs.ts";
@@ -12,7 +19,7 @@ import { type VocabBytes, vocabBytes } from "../web/engine/vocab.ts";
 import { readManifest } from "./manifest-check.ts";
 
 export const MODELS_DIR = import.meta.dirname;
-export const MODEL_ID = "dormant-agent-tiny";
+export const MODEL_ID = DEVICE_MODEL_ID;
 
 export interface EvalRow {
   messages: ChatMessage[];

@@ -1,4 +1,4 @@
-import type { DataPolicy, ProviderId } from "../protocol/index.ts";
+import { type DataPolicy, DEVICE_MODEL_ID, type ProviderId } from "../protocol/index.ts";
 import { OpenAICompatibleProvider } from "./openai-compatible.ts";
 import type { InferenceProviderV1 } from "./provider.ts";
 import { type AiBinding, WorkersAIProvider } from "./workers-ai.ts";
@@ -35,7 +35,7 @@ export function configuredProviders(env: InferenceEnv): Map<ProviderId, Inferenc
       new OpenAICompatibleProvider({
         provider: "local",
         baseURL: env.LOCAL_INFERENCE_URL,
-        model: "dormant-agent-tiny",
+        model: DEVICE_MODEL_ID,
         recipient: `this app's own inference server (${new URL(env.LOCAL_INFERENCE_URL).host})`,
       }),
     );

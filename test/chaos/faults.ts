@@ -1,4 +1,5 @@
 import { type DeviceUnavailableReason, ERROR_STATUS } from "../../src/protocol/index.ts";
+import { BROWSER_FAULTS } from "./browser.ts";
 import { fuzzFrames } from "./fuzz.ts";
 import { KILLS } from "./kills.ts";
 import { callOf, EMAIL, type PathName, PathRun } from "./paths.ts";
@@ -70,6 +71,7 @@ export const FAULTS: Fault[] = [
       run: (stack, path) => plain(stack, name, path, (run) => once(run, { unavailable: reason })),
     }),
   ),
+  ...BROWSER_FAULTS,
   {
     name: "tool_unavailable",
     fast: ["tool"],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { closeBrowser } from "./browser.ts";
 import { FAULTS } from "./faults.ts";
 import { type CellResult, formatMatrix, runCell } from "./matrix.ts";
 import { PATHS } from "./paths.ts";
@@ -21,6 +22,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await closeBrowser();
   await stack?.stop();
   console.log(`\nFailure matrix (${full ? "full" : "fast subset; npm run chaos runs every cell"}):\n${formatMatrix(results)}`);
 });

@@ -32,7 +32,7 @@ export function formatMatrix(results: CellResult[]): string {
   const rows = results.map((r) => [
     `${r.fault} × ${r.path}`,
     r.expected,
-    r.ok ? "as expected" : r.observed,
+    r.observed,
     r.ok ? "ok" : "FAIL",
     `${(r.ms / 1000).toFixed(1)} s`,
   ]);

@@ -53,6 +53,19 @@ export class PathRun {
     return run;
   }
 
+  /**
+   * A session a real page created and drives (Chromium): the run watches it as an observer and
+   * leaves every decision to the person on the page.
+   */
+  static async adopt(stack: ChaosStack, session: SessionCreated): Promise<PathRun> {
+    const run = new PathRun(stack, "device", session, "default");
+    run.personOnPage = true;
+    await run.client.connect("observer");
+    return run;
+  }
+
+  private personOnPage = false;
+
   api(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = { authorization: `Bearer ${this.session.token}`, "content-type": "application/json" };
     return fetch(`${this.stack.url}/v1/sessions/${this.session.id}${path}`, { ...init, headers });
@@ -100,6 +113,7 @@ export class PathRun {
   /** The person, once: decides what the journal shows waiting for them. Returns the journal read. */
   private async person(): Promise<JournalEntry[]> {
     const entries = await this.journal().catch(() => []);
+    if (this.personOnPage) return entries;
     for (const e of entries) {
       const key = `${e.type}:${e.opKey}`;
       if (this.decided.has(key) || !e.opKey) continue;

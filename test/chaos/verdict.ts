@@ -15,6 +15,8 @@ export interface Facts {
   uncertain?: number;
   consentAsked?: boolean;
   toolRefused?: number;
+  /** A device step ran on a lower rung of the engine's ladder than it started on. */
+  steppedDown?: boolean;
   fuzz?: string;
   healthy: boolean;
 }
@@ -30,6 +32,7 @@ export function describeFacts(f: Facts): string {
   if (f.uncertain) parts.push(`effect_uncertain ${f.uncertain}, resolved`);
   if (f.consentAsked) parts.push("consent asked");
   if (f.toolRefused) parts.push(`tool refused ${f.toolRefused}`);
+  if (f.steppedDown) parts.push("engine stepped down");
   if (f.fuzz) parts.push(f.fuzz);
   parts.push(f.healthy ? "healthy" : "UNHEALTHY");
   return parts.join(" · ");
@@ -78,6 +81,10 @@ export async function observe(run: PathRun, extra: Partial<Facts> = {}): Promise
   if (count(journal, "consent.requested") > 0) facts.consentAsked = true;
   const refused = journal.filter((e) => e.type === "step.failed" && JSON.stringify(e.payload).includes("tool_unavailable")).length;
   if (refused) facts.toolRefused = refused;
+  const fallbacks = journal.flatMap((e) =>
+    e.type === "step.completed" ? ((e.payload as { runtime?: { fallbacks?: string[] } | null }).runtime?.fallbacks ?? []) : [],
+  );
+  if (fallbacks.length > 0) facts.steppedDown = true;
   return facts;
 }
 

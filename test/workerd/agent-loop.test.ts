@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { currentRelease, type ModelManifest, modelPin, type SessionView } from "../../src/protocol/index.ts";
+import { currentRelease, DEVICE_MODEL_ID, type ModelManifest, modelPin, type SessionView } from "../../src/protocol/index.ts";
 import { FAILED_TURN_REPLY, MAX_TURN_STEPS } from "../../src/session/limits.ts";
 import { createSession, ScriptedClient, toolCall, untilJournal, waitFor } from "./helpers.ts";
 
@@ -132,7 +132,7 @@ describe("the agent loop's defined failure behaviour", () => {
   it("a session keeps the model this deployment served when it was created, and refuses answers computed by another", async () => {
     const manifest = (await (await env.ASSETS.fetch("https://assets.local/models/manifest.json")).json()) as ModelManifest;
     const s = await createSession();
-    const release = currentRelease(manifest, "dormant-agent-tiny");
+    const release = currentRelease(manifest, DEVICE_MODEL_ID);
     expect(release.pins).toEqual(manifest.models[0]!.variants.map((v) => modelPin(manifest.models[0]!, v.dtype)));
     expect(((await (await s.get("")).json()) as SessionView).release).toEqual(release);
     const device = await ScriptedClient.connect(s);

@@ -1,4 +1,4 @@
-import type { ChatMessage, ToolSpec } from "../../src/protocol/index.ts";
+import { type ChatMessage, DEVICE_MODEL_ID, type ToolSpec } from "../../src/protocol/index.ts";
 import { ClientError, toClientError } from "../errors.ts";
 import { type GpuLike, probeWebGpu } from "./capabilities.ts";
 import { HeldModel } from "./held-model.ts";
@@ -21,7 +21,7 @@ async function workerEntry(options: EngineOptions): Promise<string> {
   return (await probeWebGpu(gpu, options.fallbackAdapter === "allow")).ok ? "engine-worker.js" : "engine-worker-wasm.js";
 }
 
-export const DEFAULT_ENGINE_OPTIONS = { modelId: "dormant-agent-tiny", device: "auto", dtype: "auto", idleUnloadMs: 5 * 60_000 } as const;
+export const DEFAULT_ENGINE_OPTIONS = { modelId: DEVICE_MODEL_ID, device: "auto", dtype: "auto", idleUnloadMs: 5 * 60_000 } as const;
 
 /**
  * The page-side handle of the engine worker: typed requests, streamed tokens, events. When the GPU
