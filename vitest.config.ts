@@ -4,6 +4,9 @@ import { DEV_HOOK_SECRET } from "./src/triggers/hook-config.ts";
 
 export default defineConfig({
   test: {
+    // Two files at a time even on two cores: most of a file's time is spent waiting on wrangler dev,
+    // Chromium or a socket, not computing (one worker ran the suite as the sum of its files).
+    maxWorkers: 2,
     projects: [
       {
         plugins: [
