@@ -6,6 +6,7 @@ import { callOf, EMAIL, type PathName, PathRun } from "./paths.ts";
 import { type Fault, hostedCalled, interrupted, once, plain, tenantFor, until } from "./scenario.ts";
 import { observe, recovered } from "./verdict.ts";
 
+/** Each device fault as it reaches the session: the reason the SDK's device role sends (web/client/device-role.ts). */
 const DEVICE_FAULTS: Record<string, DeviceUnavailableReason> = {
   webgpu_device_lost: "device_lost",
   out_of_memory: "memory_pressure",

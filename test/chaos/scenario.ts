@@ -44,6 +44,7 @@ export function once(run: PathRun, reply: Reply): void {
 export const hostedCalled = async (stack: ChaosStack, before: number) =>
   until(async () => ((await stack.hostedRequests()) > before ? true : undefined), "a hosted request");
 
+/** The path's turn with nothing held: `setup` scripts the device (a failure, an unknown tool). */
 export async function plain(stack: ChaosStack, fault: string, path: PathName, setup?: (run: PathRun) => void): Promise<Facts> {
   const run = await PathRun.open(stack, path, tenantFor(fault, path));
   setup?.(run);
@@ -53,14 +54,8 @@ export async function plain(stack: ChaosStack, fault: string, path: PathName, se
 }
 
 /** Holds the step at its boundary, does `fault`, then lets the client (re)connect and the turn finish. */
-export async function interrupted(
-  stack: ChaosStack,
-  name: string,
-  path: PathName,
-  fault: (run: PathRun) => Promise<void>,
-  tenant?: string,
-): Promise<Facts> {
-  const run = await PathRun.open(stack, path, tenant ?? tenantFor(name, path));
+export async function interrupted(stack: ChaosStack, name: string, path: PathName, fault: (run: PathRun) => Promise<void>): Promise<Facts> {
+  const run = await PathRun.open(stack, path, tenantFor(name, path));
   if (path === "hosted") {
     await stack.hostedFaults({ delayMs: 2500 });
     const before = await stack.hostedRequests();

@@ -16,7 +16,6 @@ export class ChaosStack {
   private readonly state = mkdtempSync(join(tmpdir(), "dormant-chaos-"));
   private server!: DevServer;
   proxy!: CuttableProxy;
-  restarts = 0;
   /** Tenants whose failpoint already fired: the restarted stack must not stop them there again. */
   private readonly spent = new Set<string>();
 
@@ -59,7 +58,6 @@ export class ChaosStack {
     await this.server.kill();
     await this.boot();
     this.proxy.retarget(this.url);
-    this.restarts++;
   }
 
   async hostedFaults(faults: { failNext?: number; delayMs?: number }): Promise<void> {

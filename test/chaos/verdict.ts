@@ -6,7 +6,7 @@ export interface Facts {
   /** Answers the turn got, and where the last one ran. */
   answered: number;
   ranOn: "device" | "hosted" | "nowhere";
-  /** User turns sent and not journaled; steps committed more than once. */
+  /** The turn's message not journaled; steps (or the message) journaled more than once. */
   lost: number;
   doubled: number;
   /** The client saw every journal row exactly once (across its reconnects). */
@@ -62,15 +62,16 @@ export async function observe(run: PathRun, extra: Partial<Facts> = {}): Promise
   const receipt = answers.at(-1)?.payload as { receipt?: { ranOn?: "device" | "hosted" } } | undefined;
   const committed = new Map<string, number>();
   for (const e of journal) if (e.type === "step.completed" && e.opKey) committed.set(e.opKey, (committed.get(e.opKey) ?? 0) + 1);
-  const texts = journal.filter((e) => e.type === "user.message").map((e) => (e.payload as { text: string }).text);
+  const sent = journal.filter((e) => e.type === "user.message" && (e.payload as { text: string }).text === run.text).length;
   const seqs = run.client.seqs();
   const last = journal.at(-1)?.seq ?? 0;
   await new Promise((resolve) => setTimeout(resolve, 300)); // the client's frames catch up with the read
   const facts: Facts = {
     answered: answers.length,
     ranOn: receipt?.receipt?.ranOn ?? "nowhere",
-    lost: texts.filter((t) => t === run.text).length === 1 ? 0 : 1,
-    doubled: [...committed.values()].filter((n) => n > 1).length,
+    lost: sent === 0 ? 1 : 0,
+    // A step committed twice, or the turn's message journaled twice.
+    doubled: [...committed.values()].filter((n) => n > 1).length + (sent > 1 ? 1 : 0),
     rowsOnce: new Set(seqs).size === seqs.length && [...Array(last).keys()].every((i) => seqs.includes(i + 1)),
     healthy: await healthy(run),
     ...extra,
