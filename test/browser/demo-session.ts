@@ -25,6 +25,10 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Waits until the demo's client has its socket to the session open (the page has created or resumed its session). */
+export const clientOpen = (page: Page, timeout = 30_000) =>
+  page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open", null, { timeout });
+
 export const engineEvents = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.engineEvents);
 export const demoSession = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.session);
 

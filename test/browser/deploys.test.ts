@@ -1,20 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { currentRelease, DEVICE_MODEL_ID, type ModelManifest, modelPin, type SessionCreated } from "../../src/protocol/index.ts";
 import { type DevServer, startDevServer } from "../node/dev-server.ts";
 import { nextBuild } from "../node/next-build.ts";
 import { launchChromium, openDemo } from "./chromium.ts";
-import { chatTurn, deviceSteps } from "./demo-session.ts";
-import type { PageGlobals } from "./page-globals.ts";
+import { chatTurn, clientOpen, deviceSteps } from "./demo-session.ts";
 
 // A deploy seen from the page: a conversation started under deploy N, continued in a browser after
 // deploy N+1, still runs on N's model (N's files fetched and verified, N's pin on its steps); a
 // conversation started after the deploy runs on N+1's.
-
-const opened = (page: Page) => page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open");
 
 const work = mkdtempSync(join(tmpdir(), "dormant-deploys-"));
 let browser: Browser;
@@ -44,7 +41,7 @@ test("after a deploy, the page answers an older conversation with its own model 
   const fetched: string[] = [];
   context.on("request", (request) => fetched.push(new URL(request.url()).pathname));
   const demo = await openDemo(browser, `${server.url}/?device=wasm&dtype=q8`, context);
-  await opened(demo.page);
+  await clientOpen(demo.page);
   const olderSteps = deviceSteps(await chatTurn(demo.page, server.url, "hello"));
   expect(olderSteps.map((s) => s.model)).toEqual([modelPin(manifest.models[0]!, "q8")]);
   expect(currentRelease(manifest, DEVICE_MODEL_ID).pins).toContain(olderSteps[0]!.model);
@@ -57,7 +54,7 @@ test("after a deploy, the page answers an older conversation with its own model 
 
   // A new conversation on the same deploy: N+1's model, from N+1's folder.
   const fresh = await openDemo(browser, `${server.url}/?fresh&device=wasm&dtype=q8`);
-  await opened(fresh.page);
+  await clientOpen(fresh.page);
   const newSteps = deviceSteps(await chatTurn(fresh.page, server.url, "hello"));
   expect(newSteps.map((s) => s.model)).toEqual([modelPin(next, "q8")]);
   expect(fresh.consoleLog.filter((line) => line.startsWith("pageerror"))).toEqual([]);

@@ -2,7 +2,7 @@ import type { WebSocketRoute } from "playwright-core";
 import { expect, test } from "vitest";
 import type { JournalEntry, SessionCreated } from "../../src/protocol/index.ts";
 import { openDemo, useDemoStack } from "./chromium.ts";
-import { demoSession, engineSettled, journal, until } from "./demo-session.ts";
+import { clientOpen, demoSession, engineSettled, journal, until } from "./demo-session.ts";
 import type { PageGlobals } from "./page-globals.ts";
 
 const stack = useDemoStack();
@@ -16,7 +16,7 @@ test("a dropped socket reconnects with backoff and resumes from the last seq: no
   });
   const demo = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=fp32`, context);
   expect(await engineSettled(demo.page)).toMatchObject({ status: "ready" });
-  await demo.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant.client.status === "open");
+  await clientOpen(demo.page);
   const session = await demoSession(demo.page);
 
   // Only the page sees the drop: the server still holds a half-open socket, as after a real network
@@ -63,10 +63,10 @@ test("two tabs of one session queue a message each while offline; the one left o
   const context = await stack.browser.newContext();
   const first = await openDemo(stack.browser, `${stack.server.url}/?fresh&device=wasm&dtype=q8&lazy`, context);
   // `dormant` appears once the page's script has made its session: until then there is nothing to ask.
-  await first.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open");
+  await clientOpen(first.page);
   // A new tab of the app continues its session (the demo keeps it in localStorage).
   const second = await openDemo(stack.browser, `${stack.server.url}/?device=wasm&dtype=q8&lazy`, context);
-  await second.page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open");
+  await clientOpen(second.page);
   const session = await demoSession(first.page);
   expect((await demoSession(second.page)).id).toBe(session.id);
 

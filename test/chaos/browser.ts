@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
-import type { SessionCreated } from "../../src/protocol/index.ts";
 import { launchChromium, openDemo } from "../browser/chromium.ts";
+import { clientOpen, demoSession, engineSettled } from "../browser/demo-session.ts";
 import type { PageGlobals } from "../browser/page-globals.ts";
 import { PathRun } from "./paths.ts";
 import type { Fault } from "./scenario.ts";
@@ -16,16 +16,16 @@ export async function closeBrowser(): Promise<void> {
   browser = null;
 }
 
-const globals = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).dormant.session) as Promise<SessionCreated>;
-const opened = (page: Page) =>
-  page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.client.status === "open", null, { timeout: 60_000 });
-const ready = (page: Page) =>
-  page.waitForFunction(() => (globalThis as unknown as PageGlobals).dormant?.engine.state.status === "ready", null, { timeout: 240_000 });
+/** The demo's engine loaded its model (download=auto); anything else ends the cell with what it was. */
+async function ready(page: Page): Promise<void> {
+  const state = await engineSettled(page);
+  if (state.status !== "ready") throw new Error(`the engine did not load: ${JSON.stringify(state)}`);
+}
 
 /** The person sends the run's text on the page; where the session asks, they click Allow once. */
 async function pageTurn(stack: ChaosStack, page: Page): Promise<Facts> {
-  await opened(page);
-  const run = await PathRun.adopt(stack, await globals(page));
+  await clientOpen(page, 60_000);
+  const run = await PathRun.adopt(stack, await demoSession(page));
   await page.fill("#input", run.text);
   await page.click("#composer button");
   const dialog = page.locator("dialog.dormant-consent[open]");

@@ -3,7 +3,7 @@ import { BROWSER_FAULTS } from "./browser.ts";
 import { fuzzFrames } from "./fuzz.ts";
 import { KILLS } from "./kills.ts";
 import { callOf, EMAIL, type PathName, PathRun } from "./paths.ts";
-import { type Fault, hostedCalled, interrupted, once, plain, tenantFor, until } from "./scenario.ts";
+import { type Fault, hostedCalled, interrupted, once, plain, tenantFor } from "./scenario.ts";
 import { observe, recovered } from "./verdict.ts";
 
 /** Each device fault as it reaches the session: the reason the SDK's device role sends (web/client/device-role.ts). */
@@ -98,7 +98,7 @@ export const FAULTS: Fault[] = [
         const [frames, rows] = [run.client.frames.length, (await run.journal()).length];
         const sent = fuzzFrames(1000);
         for (const frame of sent) run.client.send(frame);
-        const errors = await until(() => {
+        const errors = await stack.until(() => {
           const seen = run.client.frames.slice(frames).filter((f) => f.type === "error");
           return seen.length >= sent.length ? seen : undefined;
         }, "an error for every fuzzed frame");

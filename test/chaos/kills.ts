@@ -1,7 +1,7 @@
 import { FAILPOINTS, type FailpointName } from "../../src/session/failpoints.ts";
 import { RESEND_AFTER_MS } from "../../src/triggers/admission.ts";
 import { PathRun } from "./paths.ts";
-import { type Fault, interrupted, until } from "./scenario.ts";
+import { type Fault, interrupted } from "./scenario.ts";
 import { type ChaosStack, killTenant } from "./stack.ts";
 import { type Facts, observe, recovered } from "./verdict.ts";
 
@@ -12,9 +12,9 @@ import { type Facts, observe, recovered } from "./verdict.ts";
 async function killInTool(stack: ChaosStack, point: FailpointName): Promise<Facts> {
   const run = await PathRun.open(stack, "tool", killTenant(point));
   await run.start();
-  const requested = await until(async () => (await run.journal()).find((e) => e.type === "approval.requested"), "approval");
+  const requested = await stack.until(async () => (await run.journal()).find((e) => e.type === "approval.requested"), "approval");
   void run.api(`/operations/${requested.opKey}/approve`, { method: "POST", body: "{}" }).catch(() => undefined);
-  await until(() => (stack.output().includes(`failpoint reached: ${point}@${run.tenant}`) ? true : undefined), point);
+  await stack.until(() => (stack.output().includes(`failpoint reached: ${point}@${run.tenant}`) ? true : undefined), point);
   stack.spend(run.tenant);
   await stack.killAndRestart();
   await run.client.connect();

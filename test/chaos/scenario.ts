@@ -16,14 +16,6 @@ export interface Fault {
   run(stack: ChaosStack, path: PathName): Promise<Facts>;
 }
 
-export const until = async <T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> => {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
-
 export const tenantFor = (fault: string, path: PathName) => (path === "webhook" ? "default" : `chaos-${fault}-${path}`.replace(/_/g, "-"));
 
 /** The step a fault lands on: the turn's first offer, or on the tool path the one after the tool ran. */
@@ -42,7 +34,7 @@ export function once(run: PathRun, reply: Reply): void {
 
 /** The hosted server saw a new request (the hosted step is in flight). */
 export const hostedCalled = async (stack: ChaosStack, before: number) =>
-  until(async () => ((await stack.hostedRequests()) > before ? true : undefined), "a hosted request");
+  stack.until(async () => ((await stack.hostedRequests()) > before ? true : undefined), "a hosted request");
 
 /** The path's turn with nothing held: `setup` scripts the device (a failure, an unknown tool). */
 export async function plain(stack: ChaosStack, fault: string, path: PathName, setup?: (run: PathRun) => void): Promise<Facts> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAILPOINTS } from "../../src/session/failpoints.ts";
-import { type DevServer, startDevServer } from "../node/dev-server.ts";
+import { type DevServer, startDevServer, untilLogged } from "../node/dev-server.ts";
 import { CuttableProxy } from "./proxy.ts";
 
 /** Sessions of this tenant hang at `tool.<point>` (local development only): where a kill lands. */
@@ -51,6 +51,11 @@ export class ChaosStack {
 
   output(): string {
     return this.server.output();
+  }
+
+  /** Polls `probe` until it gives a value; a timeout's error carries the end of the stack's log. */
+  until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+    return untilLogged(probe, what, () => this.output(), timeoutMs);
   }
 
   /** SIGKILL of wrangler, workerd and the hosted server, then the stack again on the same state. */
